@@ -1,0 +1,1 @@
+"""A tiny ledger: accounts, transfers and a report."""

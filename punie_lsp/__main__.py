@@ -1,0 +1,3 @@
+from punie_lsp.cli import main
+
+raise SystemExit(main())

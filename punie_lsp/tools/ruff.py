@@ -1,0 +1,137 @@
+"""ruff_check(): ruff's lint findings, from `ruff check --output-format json`."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from punie_lsp.tools.models import RuffEdit, RuffFix, RuffResult, RuffViolation
+from punie_lsp.tools.paths import locate, project_root, relative_to
+from punie_lsp.tools.process import ToolError, find_executable, run
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def ruff_check(
+    path: str | Path = ".",
+    *,
+    cwd: str | Path | None = None,
+    executable: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RuffResult:
+    """Lint path (a file or folder) with the project's ruff configuration."""
+    root, target = locate(path, cwd)
+    try:
+        ruff = find_executable("ruff", executable)
+        done = run(
+            [ruff, "check", "--output-format", "json", "--no-cache", target],
+            cwd=root,
+            timeout=timeout,
+        )
+        return parse_ruff_json(done.stdout, root)
+    except ToolError as exc:
+        return RuffResult(success=False, parse_error=str(exc))
+
+
+def ruff_check_text(
+    text: str,
+    filename: str | Path,
+    *,
+    executable: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RuffResult:
+    """Lint unsaved text as if it were filename, so the project's configuration applies."""
+    root = project_root(filename)
+    try:
+        ruff = find_executable("ruff", executable)
+        done = run(
+            [
+                ruff,
+                "check",
+                "--output-format",
+                "json",
+                "--force-exclude",
+                "--stdin-filename",
+                str(filename),
+                "-",
+            ],
+            cwd=root,
+            stdin=text,
+            timeout=timeout,
+        )
+        return parse_ruff_json(done.stdout, root)
+    except ToolError as exc:
+        return RuffResult(success=False, parse_error=str(exc))
+
+
+def ruff_fix_text(
+    text: str,
+    filename: str | Path,
+    *,
+    select: list[str] | None = None,
+    executable: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> str:
+    """The text with ruff's safe fixes applied (only the select rules, when given).
+
+    Raises ToolError when ruff cannot do it; an empty stdout with text is a real answer
+    (every line was removed), so it is returned as is.
+    """
+    ruff = find_executable("ruff", executable)
+    argv = [ruff, "check", "--fix-only", "--exit-zero", "--force-exclude", "--quiet"]
+    if select:
+        argv += ["--select", ",".join(select)]
+    argv += ["--stdin-filename", str(filename), "-"]
+    done = run(argv, cwd=project_root(filename), stdin=text, timeout=timeout, ok_codes=(0,))
+    return done.stdout
+
+
+def parse_ruff_json(stdout: str, root: Path) -> RuffResult:
+    """Turn ruff's JSON report into a RuffResult; unreadable output becomes parse_error."""
+    try:
+        raw = json.loads(stdout or "[]")
+        violations = [_violation(item, root) for item in raw]
+    except (ValueError, TypeError, KeyError, ValidationError) as exc:
+        return RuffResult(success=False, parse_error=f"unreadable ruff output: {exc}")
+    return RuffResult(
+        success=not violations,
+        violation_count=len(violations),
+        fixable_count=sum(v.fixable for v in violations),
+        violations=violations,
+    )
+
+
+def _violation(item: dict[str, Any], root: Path) -> RuffViolation:
+    fix = item.get("fix")
+    ruff_fix = None
+    if fix:
+        ruff_fix = RuffFix(
+            message=fix.get("message"),
+            applicability=fix["applicability"],
+            edits=[
+                RuffEdit(
+                    content=edit["content"],
+                    line=edit["location"]["row"],
+                    column=edit["location"]["column"],
+                    end_line=edit["end_location"]["row"],
+                    end_column=edit["end_location"]["column"],
+                )
+                for edit in fix["edits"]
+            ],
+        )
+    return RuffViolation(
+        file=relative_to(item["filename"], root),
+        line=item["location"]["row"],
+        column=item["location"]["column"],
+        end_line=item["end_location"]["row"],
+        end_column=item["end_location"]["column"],
+        # Syntax errors come without a rule code in older ruff releases.
+        code=item.get("code") or item.get("name") or "invalid-syntax",
+        message=item["message"],
+        # "fixable" as `ruff check --fix` means it: a safe fix exists.
+        fixable=ruff_fix is not None and ruff_fix.applicability == "safe",
+        url=item.get("url"),
+        fix=ruff_fix,
+        noqa_row=item.get("noqa_row"),
+    )

@@ -1,0 +1,71 @@
+"""typecheck(): ty's type errors, from `ty check --output-format gitlab` (ty has no json)."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from punie_lsp.tools.models import TypeCheckError, TypeCheckResult
+from punie_lsp.tools.paths import locate, relative_to
+from punie_lsp.tools.process import ToolError, find_executable, run
+
+DEFAULT_TIMEOUT = 60.0
+
+# GitLab code-quality severities as ty writes them.
+_ERROR_SEVERITIES = {"blocker", "critical", "major"}  # "minor" and "info" are warnings
+
+
+def typecheck(
+    path: str | Path = ".",
+    *,
+    cwd: str | Path | None = None,
+    executable: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> TypeCheckResult:
+    """Type-check path (a file or folder) with the project's ty configuration."""
+    root, target = locate(path, cwd)
+    try:
+        ty = find_executable("ty", executable)
+        done = run(
+            [ty, "check", "--output-format", "gitlab", "--no-progress", target],
+            cwd=root,
+            timeout=timeout,
+        )
+        return parse_ty_gitlab(done.stdout, root)
+    except ToolError as exc:
+        return TypeCheckResult(success=False, parse_error=str(exc))
+
+
+def parse_ty_gitlab(stdout: str, root: Path) -> TypeCheckResult:
+    """Turn ty's GitLab code-quality report into a TypeCheckResult."""
+    try:
+        raw = json.loads(stdout or "[]")
+        errors = [_error(item, root) for item in raw]
+    except (ValueError, TypeError, KeyError, ValidationError) as exc:
+        return TypeCheckResult(success=False, parse_error=f"unreadable ty output: {exc}")
+    error_count = sum(e.severity == "error" for e in errors)
+    return TypeCheckResult(
+        success=error_count == 0,
+        error_count=error_count,
+        warning_count=len(errors) - error_count,
+        errors=errors,
+    )
+
+
+def _error(item: dict[str, Any], root: Path) -> TypeCheckError:
+    code = item["check_name"]
+    message = item["description"]
+    # ty prefixes the description with the rule name: "invalid-return-type: ..."
+    message = message.removeprefix(f"{code}: ")
+    positions = item["location"]["positions"]
+    return TypeCheckError(
+        file=relative_to(item["location"]["path"], root),
+        line=positions["begin"]["line"],
+        column=positions["begin"]["column"],
+        end_line=positions["end"]["line"],
+        end_column=positions["end"]["column"],
+        severity="error" if item.get("severity", "major") in _ERROR_SEVERITIES else "warning",
+        code=code,
+        message=message,
+    )
