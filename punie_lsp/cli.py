@@ -1,0 +1,98 @@
+"""The `punie-lsp` command: argument parsing only; the work lives in the modules it calls."""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from punie_lsp import __version__, report
+from punie_lsp.tools import RuffResult, TestResult, TypeCheckResult, pytest_run, ruff_check
+from punie_lsp.tools import typecheck as ty_check
+from punie_lsp.tools.paths import project_root
+
+_TOOLS: dict[str, Callable[[Path], TypeCheckResult | RuffResult | TestResult]] = {
+    "typecheck": ty_check,
+    "ruff": ruff_check,
+    "pytest": pytest_run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command in (None, "serve"):
+        return _serve(args)
+    if args.command == "check":
+        return _check(args)
+    return _tool(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="punie-lsp", description="A Python language server with ruff, ty and a local model."
+    )
+    parser.add_argument("--version", action="version", version=f"punie-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="speak LSP over stdio (the default)")
+    _add_log_options(serve)
+    _add_log_options(parser)  # so a bare `punie-lsp --log-file F` also serves
+
+    check = sub.add_parser("check", help="ty, ruff and pytest findings for a path")
+    check.add_argument("path", nargs="?", default=".")
+    check.add_argument("--json", action="store_true", help="print the typed results as JSON")
+    check.add_argument("--no-tests", action="store_true", help="skip pytest")
+
+    tool = sub.add_parser("tool", help="run one typed tool and print its result")
+    tool.add_argument("name", choices=sorted(_TOOLS))
+    tool.add_argument("path", nargs="?", default=".")
+    tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
+    return parser
+
+
+def _add_log_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-file", type=Path, default=None, help="where the server logs")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from punie_lsp.server.app import serve  # pygls is only needed here
+
+    serve(log_file=args.log_file, log_level=args.log_level)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.exists():
+        print(f"punie-lsp: no such file or folder: {path}", file=sys.stderr)
+        return 2
+    names = ["typecheck", "ruff"] if args.no_tests else ["typecheck", "ruff", "pytest"]
+    results = {name: _TOOLS[name](path) for name in names}
+    if args.json:
+        print(json.dumps({name: r.model_dump() for name, r in results.items()}, indent=2))
+    else:
+        print(report.render(list(results.values()), base=_base(path)))
+    return _exit_code(list(results.values()))
+
+
+def _tool(args: argparse.Namespace) -> int:
+    result = _TOOLS[args.name](Path(args.path))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(report.render([result], base=_base(Path(args.path))))
+    return _exit_code([result])
+
+
+def _base(path: Path) -> str:
+    """The project's folder as the user would type it, to prefix reported files with."""
+    return os.path.relpath(project_root(path))
+
+
+def _exit_code(results: list[TypeCheckResult | RuffResult | TestResult]) -> int:
+    """2 when a tool could not run, 1 when it found problems, 0 when all is clean."""
+    if any(r.parse_error for r in results):
+        return 2
+    return 0 if all(r.success for r in results) else 1
