@@ -1,0 +1,269 @@
+"""The language server: capabilities, lifecycle and settings; each feature lives beside it."""
+
+import asyncio
+import logging
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from punie_lsp import __version__, logs
+from punie_lsp.server import actions
+from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
+from punie_lsp.server.settings import SECTION, Settings, resolve
+from punie_lsp.server.ty_server import TyError, TyServer
+from punie_lsp.tools import ToolError
+from punie_lsp.tools.process import find_executable
+
+log = logging.getLogger(__name__)
+
+# How long to wait for the client's answer to workspace/configuration before going on.
+_CONFIG_TIMEOUT = 5.0
+
+
+class PunieServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("punie-lsp", __version__)
+        self.engine = DiagnosticsEngine(self.publish, self.report_problem)
+        self.init_options: Any = None
+        self.settings_loaded = asyncio.Event()
+        self._reported: set[str] = set()
+
+    # What the client can do, read from its capabilities.
+    @property
+    def pull(self) -> bool:
+        text = self.client_capabilities.text_document
+        return text is not None and text.diagnostic is not None
+
+    @property
+    def versioned_edits(self) -> bool:
+        return self._can("workspace", "workspace_edit", "document_changes")
+
+    def _can(self, *path: str) -> bool:
+        node: Any = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
+        )
+
+    def report_problem(self, message: str) -> None:
+        """Tell the user once per distinct problem (not once per keystroke), and log it."""
+        log.warning("%s", message)
+        if message not in self._reported:
+            self._reported.add(message)
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=f"punie-lsp: {message}"
+                )
+            )
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        """The open buffer at uri; None when the client never opened it."""
+        doc = self.workspace.text_documents.get(uri)
+        return Snapshot.of(doc, self.workspace.root_path) if doc is not None else None
+
+    async def load_settings(self, pushed: Any = None) -> None:
+        """Resolve settings from initializationOptions and the client's configuration."""
+        config = pushed
+        if config is None and self._can("workspace", "configuration"):
+            try:
+                answer = await asyncio.wait_for(
+                    self.workspace_configuration_async(
+                        types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+                    ),
+                    _CONFIG_TIMEOUT,
+                )
+                config = answer[0] if answer else None
+            except Exception as exc:  # a client that cannot answer keeps the defaults
+                log.warning("workspace/configuration failed: %s", exc)
+        settings, problems = resolve(self.init_options, config)
+        old = self.engine.settings
+        self.engine.settings = settings
+        self._reported.clear()
+        for problem in problems:
+            self.report_problem(problem)
+        self._check_ruff(settings)
+        if settings.sources.ty != old.sources.ty or settings.ty_path != old.ty_path:
+            await self._stop_ty()
+        if settings.sources.ty and self.engine.ty is None:
+            self.engine.ty = await self._start_ty(settings)
+        self.settings_loaded.set()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Diagnose every open buffer again (settings or other files changed)."""
+        if self.pull:
+            if self._can("workspace", "diagnostics", "refresh_support"):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for doc in list(self.workspace.text_documents.values()):
+            self.engine.schedule(Snapshot.of(doc, self.workspace.root_path))
+
+    def _check_ruff(self, settings: Settings) -> None:
+        if not settings.sources.ruff:
+            return
+        try:
+            find_executable("ruff", settings.ruff_path)
+        except ToolError as exc:
+            self.report_problem(f"{exc}; ruff diagnostics are off (set {SECTION}.ruffPath)")
+
+    async def _start_ty(self, settings: Settings) -> TyServer | None:
+        try:
+            ty = TyServer(
+                find_executable("ty", settings.ty_path),
+                self.workspace.root_uri,
+                _encoding(self.workspace.position_encoding),
+                settings.tool_timeout,
+            )
+            await ty.start()
+            return ty
+        except (ToolError, TyError) as exc:
+            self.report_problem(f"{exc}; ty diagnostics are off (set {SECTION}.tyPath)")
+            return None
+
+    async def _stop_ty(self) -> None:
+        ty, self.engine.ty = self.engine.ty, None
+        if ty is not None:
+            await ty.stop()
+
+
+def _encoding(kind: types.PositionEncodingKind | str | None) -> str:
+    if kind is None:
+        return types.PositionEncodingKind.Utf16.value
+    return kind.value if isinstance(kind, types.PositionEncodingKind) else kind
+
+
+server = PunieServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: PunieServer, params: types.InitializeParams) -> None:
+    ls.init_options = params.initialization_options
+    ls.engine.codec = ls.workspace.position_codec
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: PunieServer, params: types.InitializedParams) -> None:
+    await ls.load_settings()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(
+    ls: PunieServer, params: types.DidChangeConfigurationParams
+) -> None:
+    pushed = params.settings.get(SECTION) if isinstance(params.settings, dict) else None
+    await ls.load_settings(pushed)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(
+    ls: PunieServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
+) -> None:
+    await ls.settings_loaded.wait()
+    if not ls.pull and (snap := ls.snapshot(params.text_document.uri)) is not None:
+        ls.engine.schedule(snap)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: PunieServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.refresh()  # a saved file can change ty's findings in every other buffer
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: PunieServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.engine.forget(params.text_document.uri, push=not ls.pull)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(
+        identifier="punie", inter_file_dependencies=True, workspace_diagnostics=False
+    ),
+)
+async def diagnostic(
+    ls: PunieServer, params: types.DocumentDiagnosticParams
+) -> types.RelatedFullDocumentDiagnosticReport:
+    await ls.settings_loaded.wait()
+    snap = ls.snapshot(params.text_document.uri) or _unopened(params.text_document.uri)
+    return types.RelatedFullDocumentDiagnosticReport(items=await ls.engine.compute(snap))
+
+
+def _unopened(uri: str) -> Snapshot:
+    """A file the client asks about without opening it: read it from disk, strictly."""
+    path = to_fs_path(uri)
+    if path is None:
+        raise JsonRpcInvalidParams(f"not a file URI and not open: {uri}")
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise JsonRpcInvalidParams(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise JsonRpcInvalidParams(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+    return Snapshot.of(TextDocument(uri, text, version=0), None)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=actions.KINDS, resolve_provider=True),
+)
+async def code_action(
+    ls: PunieServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    snap = ls.snapshot(params.text_document.uri)
+    if snap is None or not ls.engine.settings.sources.ruff:
+        return None
+    only = [k.value if isinstance(k, Enum) else k for k in params.context.only or []] or None
+    found: list[types.CodeAction] = []
+    if actions.wanted(types.CodeActionKind.QuickFix.value, only):
+        found += actions.quick_fixes(
+            snap, params.context.diagnostics, ls.engine.codec, ls.versioned_edits
+        )
+    sources = actions.source_actions(snap, only)
+    if not _can_resolve_edits(ls):
+        sources = [await _resolve(ls, a, snap) for a in sources]
+        sources = [a for a in sources if a.edit is not None]
+    return found + sources
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: PunieServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    snap = ls.snapshot(str(data.get("uri", "")))
+    return action if snap is None else await _resolve(ls, action, snap)
+
+
+async def _resolve(ls: PunieServer, action: types.CodeAction, snap: Snapshot) -> types.CodeAction:
+    return await asyncio.to_thread(
+        actions.resolve, action, snap, ls.engine.codec, ls.engine.settings, ls.versioned_edits
+    )
+
+
+def _can_resolve_edits(ls: PunieServer) -> bool:
+    text = ls.client_capabilities.text_document
+    support = text.code_action.resolve_support if text and text.code_action else None
+    return support is not None and "edit" in support.properties
+
+
+@server.feature(types.SHUTDOWN)
+async def shutdown(ls: PunieServer, params: None) -> None:
+    await ls._stop_ty()
+
+
+def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:
+    path = logs.setup(log_file, log_level)
+    log.info("punie-lsp %s starting; log file %s", __version__, path)
+    server.start_io()
