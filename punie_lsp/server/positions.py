@@ -21,12 +21,19 @@ def to_range(
 
 
 def whole_document(codec: PositionCodec, lines: Sequence[str]) -> types.Range:
-    """A range over every character, ending on the last real line (some clients reject more)."""
+    """A range over every character of the document.
+
+    After a final newline the end is the start of the (empty) next line, a valid LSP position;
+    otherwise it is the end of the last line.
+    """
+    start = types.Position(line=0, character=0)
     if not lines:
-        return types.Range(start=types.Position(0, 0), end=types.Position(0, 0))
-    last = len(lines) - 1
-    end = types.Position(line=last, character=codec.client_num_units(lines[last]))
-    return types.Range(start=types.Position(0, 0), end=end)
+        return types.Range(start=start, end=start)
+    last = lines[-1]
+    if last.endswith(("\n", "\r")):
+        return types.Range(start=start, end=types.Position(line=len(lines), character=0))
+    end = types.Position(line=len(lines) - 1, character=codec.client_num_units(last))
+    return types.Range(start=start, end=end)
 
 
 def range_json(r: types.Range) -> dict[str, Any]:
