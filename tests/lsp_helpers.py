@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.workspace import TextDocument
 from pygls.protocol import default_converter
+from pygls.workspace import TextDocument
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
@@ -218,6 +218,8 @@ def apply_edit(text: str, uri: str, edit: types.WorkspaceEdit) -> str:
         edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
     edits.extend((edit.changes or {}).get(uri, []))
     doc = TextDocument(uri, text)
-    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+    for e in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
         doc.apply_change(types.TextDocumentContentChangePartial(range=e.range, text=e.new_text))
     return doc.source

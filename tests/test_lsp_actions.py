@@ -10,9 +10,9 @@ from tests.lsp_helpers import BIN, FIXTURE, PROBLEMS, apply_edit, open_doc, publ
 
 def ruff_fixed(text: str, *extra: str) -> str:
     """What `ruff check --fix` itself makes of text."""
+    stdin_args = ["--stdin-filename", str(PROBLEMS), "-"]
     done = subprocess.run(
-        [BIN / "ruff", "check", "--fix-only", "--exit-zero", *extra]
-        + ["--stdin-filename", str(PROBLEMS), "-"],
+        [BIN / "ruff", "check", "--fix-only", "--exit-zero", *extra, *stdin_args],
         input=text,
         capture_output=True,
         text=True,
@@ -27,7 +27,11 @@ def context(diagnostics: list[types.Diagnostic], only: list[str] | None = None):
 
 
 def request(uri: str, diagnostics: list[types.Diagnostic], only: list[str] | None = None):
-    line = diagnostics[0].range if diagnostics else types.Range(types.Position(0, 0), types.Position(0, 0))
+    line = (
+        diagnostics[0].range
+        if diagnostics
+        else types.Range(types.Position(0, 0), types.Position(0, 0))
+    )
     return types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=line,

@@ -15,6 +15,7 @@ from pygls.workspace import TextDocument
 from punie_lsp import __version__, logs
 from punie_lsp.server import actions
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
+from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.settings import SECTION, Settings, resolve
 from punie_lsp.server.ty_server import TyError, TyServer
 from punie_lsp.tools import ToolError
@@ -28,7 +29,7 @@ _CONFIG_TIMEOUT = 5.0
 
 class PunieServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("punie-lsp", __version__)
+        super().__init__("punie-lsp", __version__, protocol_cls=PunieProtocol)
         self.engine = DiagnosticsEngine(self.publish, self.report_problem)
         self.init_options: Any = None
         self.settings_loaded = asyncio.Event()

@@ -5,8 +5,11 @@ millisecond or two where a `ty check` process takes tens (docs/performance.md).
 """
 
 import asyncio
+import contextlib
 import functools
 import logging
+import os
+import signal
 from typing import Any
 
 from lsprotocol import types
@@ -44,10 +47,14 @@ class TyServer:
         self._client.feature(types.WINDOW_LOG_MESSAGE)(self._log_message)
         self._ty_codec = PositionCodec(types.PositionEncodingKind.Utf16)
         self._versions: dict[str, int] = {}
+        self._stderr: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         try:
-            await self._client.start_io(self.executable, "server")
+            # Its own process group, so stopping also ends whatever it spawned (a wrapper
+            # script's children would otherwise hold the pipes open).
+            await self._client.start_io(self.executable, "server", start_new_session=True)
+            self._stderr = asyncio.create_task(self._drain_stderr())
             result = await asyncio.wait_for(
                 self._client.protocol.send_request_async(types.INITIALIZE, self._init_params()),
                 self.timeout,
@@ -61,16 +68,31 @@ class TyServer:
         log.info("ty server started (%s, %s)", self.executable, encoding)
 
     async def stop(self) -> None:
+        server = self._client._server
         try:
-            if self._client._server and self._client._server.returncode is None:
+            if server is not None and server.returncode is None:
                 await asyncio.wait_for(self._client.shutdown_async(None), 2)
                 self._client.exit(None)
-        except Exception:  # it may already be gone; stopping must not fail
+                await asyncio.wait_for(server.wait(), 2)
+        except Exception:  # it may hang or already be gone; stopping must not fail
             log.debug("ty server did not shut down cleanly", exc_info=True)
+        if server is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+        try:
+            await asyncio.wait_for(self._client.stop(), 5)
+        except TimeoutError:
+            log.warning("ty server's pipes did not close; abandoning it")
+        if self._stderr is not None:
+            self._stderr.cancel()
+
+    async def _drain_stderr(self) -> None:
+        """Read ty's stderr into our log; an unread pipe would fill up and stall ty."""
         server = self._client._server
-        if server is not None and server.returncode is None:
-            server.kill()
-        await self._client.stop()
+        if server is None or server.stderr is None:
+            return
+        while line := await server.stderr.readline():
+            log.debug("ty stderr: %s", line.decode("utf-8", "replace").rstrip())
 
     def sync(self, uri: str, version: int, text: str) -> None:
         """Make ty see this version of the buffer (one whole-text change per version)."""

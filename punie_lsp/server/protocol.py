@@ -1,0 +1,52 @@
+"""pygls' protocol, answering malformed requests with an error instead of silence.
+
+pygls logs a request whose params do not match the LSP schema and drops it, so the client
+waits forever. JSON-RPC asks for an "invalid params" error answer, which this gives.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Malformed:
+    """A message that could not be read into its LSP type."""
+
+    id: int | str | None
+    method: str
+    problem: str
+    jsonrpc: str = "2.0"
+
+
+class PunieProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except Exception as exc:
+            # Only requests and notifications from the client get here malformed; a reply to
+            # our own request that cannot be read is passed on as the base class would.
+            if "jsonrpc" not in data or "method" not in data:
+                raise
+            cause = exc.__cause__ or exc
+            problem = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+            return Malformed(data.get("id"), str(data.get("method")), problem)
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, Malformed):
+            super().handle_message(message)
+            return
+        log.warning("malformed %s: %s", message.method, message.problem)
+        if message.id is None:  # a notification: nobody is waiting for an answer
+            return
+        error = types.ResponseError(
+            code=JsonRpcInvalidParams.CODE,
+            message=f"invalid params for {message.method}: {message.problem}",
+        )
+        self._send_response(message.id, error=error)
