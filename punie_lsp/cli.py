@@ -63,10 +63,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing(path: Path) -> bool:
+    if path.exists():
+        return False
+    print(f"punie-lsp: no such file or folder: {path}", file=sys.stderr)
+    return True
+
+
 def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    if not path.exists():
-        print(f"punie-lsp: no such file or folder: {path}", file=sys.stderr)
+    if _missing(path):
         return 2
     names = ["typecheck", "ruff"] if args.no_tests else ["typecheck", "ruff", "pytest"]
     results = {name: _TOOLS[name](path) for name in names}
@@ -78,6 +84,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _tool(args: argparse.Namespace) -> int:
+    if _missing(Path(args.path)):
+        return 2
     result = _TOOLS[args.name](Path(args.path))
     if args.json:
         print(result.model_dump_json(indent=2))
@@ -87,8 +95,12 @@ def _tool(args: argparse.Namespace) -> int:
 
 
 def _base(path: Path) -> str:
-    """The project's folder as the user would type it, to prefix reported files with."""
-    return os.path.relpath(project_root(path))
+    """The project's folder as the user would type it, to prefix reported files with.
+
+    Relative when it lies under the current folder, absolute otherwise ("../../x" helps nobody).
+    """
+    root = project_root(path).resolve()
+    return os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
 
 
 def _exit_code(results: list[TypeCheckResult | RuffResult | TestResult]) -> int:

@@ -44,17 +44,22 @@ def findings(result: Result) -> list[Finding]:
     return found
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def summary(result: Result) -> str:
     if isinstance(result, TypeCheckResult):
-        name, counts = "ty", f"{result.error_count} errors, {result.warning_count} warnings"
+        name = "ty"
+        counts = f"{_n(result.error_count, 'error')}, {_n(result.warning_count, 'warning')}"
     elif isinstance(result, RuffResult):
         name = "ruff"
-        counts = f"{result.violation_count} violations ({result.fixable_count} fixable)"
+        counts = f"{_n(result.violation_count, 'violation')} ({result.fixable_count} fixable)"
     else:
         name = "pytest"
         total = result.passed + result.failed + result.errors + result.skipped
         counts = (
-            f"{result.failed} failed, {result.errors} errors, {result.passed} passed, "
+            f"{result.failed} failed, {_n(result.errors, 'error')}, {result.passed} passed, "
             f"{result.skipped} skipped of {total}"
         )
     return (

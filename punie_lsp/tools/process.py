@@ -2,12 +2,17 @@
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+
+# "error: ..." or "ERROR: ..." as a word, not inside a path such as test_usage_error.py
+_ERROR_LINE = re.compile(r"(^|[\s:])error\b", re.IGNORECASE)
 
 
 class ToolError(Exception):
@@ -19,6 +24,13 @@ class Completed:
     returncode: int
     stdout: str
     stderr: str
+
+    def why(self) -> str:
+        """The line of output that best says what went wrong: an error line, else the last."""
+        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        lines = lines or [line.strip() for line in self.stdout.splitlines() if line.strip()]
+        errors = [line for line in lines if _ERROR_LINE.search(line)]
+        return (errors or lines or ["no output"])[-1]
 
 
 def find_executable(name: str, configured: str | None = None) -> str:
@@ -70,10 +82,12 @@ def run(
         raise ToolError(f"{Path(argv[0]).name} timed out after {timeout:g} s") from None
     stdout = out.decode("utf-8", "replace")
     stderr = err.decode("utf-8", "replace")
+    done = Completed(proc.returncode, stdout, stderr)
     if proc.returncode not in ok_codes:
-        detail = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
-        raise ToolError(f"{Path(argv[0]).name} failed with exit code {proc.returncode}: {detail}")
-    return Completed(proc.returncode, stdout, stderr)
+        raise ToolError(
+            f"{Path(argv[0]).name} failed with exit code {proc.returncode}: {done.why()}"
+        )
+    return done
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -12,9 +12,10 @@ from punie_lsp.tools.process import ToolError, run
 
 DEFAULT_TIMEOUT = 300.0
 
-# pytest exit codes: 0 all passed, 1 some failed, 5 nothing collected. 2-4 mean it could
-# not run the session (interrupted, internal error, usage error).
-_OK_CODES = (0, 1, 5)
+# pytest exit codes: 0 all passed, 1 some failed, 5 nothing collected, 2 interrupted (a
+# collection error does that, and the report then holds the error). 3 and 4 (internal and
+# usage errors) mean it could not run the session at all.
+_OK_CODES = (0, 1, 2, 5)
 
 
 def pytest_command(root: Path) -> list[str]:
@@ -51,9 +52,11 @@ def pytest_run(
             done = run(argv, cwd=root, timeout=timeout, ok_codes=_OK_CODES)
         except ToolError as exc:
             return TestResult(success=False, parse_error=str(exc))
-        if done.returncode == 5 and not report.exists():
+        if report.exists():
+            return parse_junit_xml(report)
+        if done.returncode == 5:
             return TestResult(success=True)
-        return parse_junit_xml(report)
+        return TestResult(success=False, parse_error=f"pytest wrote no report: {done.why()}")
 
 
 def parse_junit_xml(report: Path) -> TestResult:

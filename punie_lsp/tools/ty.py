@@ -31,7 +31,12 @@ def typecheck(
             [ty, "check", "--output-format", "gitlab", "--no-progress", target],
             cwd=root,
             timeout=timeout,
+            ok_codes=(0, 1, 2),
         )
+        # Exit 2 is ty's "could not check everything" (an unreadable file, say); it still
+        # writes a report when it got that far, and only an empty one means it failed.
+        if done.returncode == 2 and not done.stdout.strip():
+            raise ToolError(f"ty failed with exit code 2: {done.why()}")
         return parse_ty_gitlab(done.stdout, root)
     except ToolError as exc:
         return TypeCheckResult(success=False, parse_error=str(exc))
