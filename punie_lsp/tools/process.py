@@ -10,7 +10,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # "error: ..." or "ERROR: ..." as a word, not inside a path such as test_usage_error.py
 _ERROR_LINE = re.compile(r"(^|[\s:])error\b", re.IGNORECASE)
 
