@@ -17,7 +17,14 @@ def to_range(
 ) -> types.Range:
     start = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
     end = types.Position(line=max(end_line - 1, 0), character=max(end_column - 1, 0))
+    if _ascii(lines, start.line) and _ascii(lines, end.line):
+        # Code points and UTF-8/16/32 units agree on ASCII lines, most of every real file.
+        return types.Range(start=start, end=end)
     return codec.range_to_client_units(lines, types.Range(start=start, end=end))
+
+
+def _ascii(lines: Sequence[str], line: int) -> bool:
+    return line >= len(lines) or lines[line].isascii()
 
 
 def whole_document(codec: PositionCodec, lines: Sequence[str]) -> types.Range:

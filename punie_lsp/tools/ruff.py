@@ -91,7 +91,12 @@ def parse_ruff_json(stdout: str, root: Path) -> RuffResult:
     """Turn ruff's JSON report into a RuffResult; unreadable output becomes parse_error."""
     try:
         raw = json.loads(stdout or "[]")
-        violations = [_violation(item, root) for item in raw]
+        files: dict[str, str] = {}  # one path computation per file, not per violation
+        for item in raw:
+            name = item["filename"]
+            if name not in files:
+                files[name] = relative_to(name, root)
+        violations = [_violation(item, files[item["filename"]]) for item in raw]
     except (ValueError, TypeError, KeyError, ValidationError) as exc:
         return RuffResult(success=False, parse_error=f"unreadable ruff output: {exc}")
     return RuffResult(
@@ -102,7 +107,7 @@ def parse_ruff_json(stdout: str, root: Path) -> RuffResult:
     )
 
 
-def _violation(item: dict[str, Any], root: Path) -> RuffViolation:
+def _violation(item: dict[str, Any], file: str) -> RuffViolation:
     fix = item.get("fix")
     ruff_fix = None
     if fix:
@@ -121,7 +126,7 @@ def _violation(item: dict[str, Any], root: Path) -> RuffViolation:
             ],
         )
     return RuffViolation(
-        file=relative_to(item["filename"], root),
+        file=file,
         line=item["location"]["row"],
         column=item["location"]["column"],
         end_line=item["end_location"]["row"],
