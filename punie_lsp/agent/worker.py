@@ -1,0 +1,167 @@
+"""The sandbox's worker process: runs one checked snippet and reports as JSON.
+
+Started by `sandbox.run_code` as `python -I -m punie_lsp.agent.worker`. It reads one request
+from stdin, lowers its own limits (memory, CPU time, no new sockets), runs the snippet with
+only the safe builtins and the typed tools in scope, and writes one JSON SandboxResult to the
+stdout it was given. The snippet never sees sys, os or the real stdout.
+"""
+
+import builtins
+import json
+import os
+import resource
+import socket
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from punie_lsp.agent import policy
+from punie_lsp.agent.results import SandboxResult, ToolName, ToolRun
+from punie_lsp.tools import pytest_run, ruff_check, typecheck
+
+_SAFE_BUILTINS = [
+    "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "frozenset", "int",
+    "isinstance", "len", "list", "map", "max", "min", "next", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+    "Exception", "ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError",
+    "RuntimeError", "StopIteration", "AssertionError", "AttributeError",
+]  # fmt: skip
+
+MAX_READ_BYTES = 1_000_000
+
+
+class WorkspaceError(Exception):
+    """A snippet asked for something outside the workspace."""
+
+
+class Output:
+    """print() for the snippet: captured, and cut (silently) past the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.truncated = False
+
+    def print(self, *args: Any, sep: str | None = " ", end: str | None = "\n") -> None:
+        if self.truncated:
+            return
+        text = (sep if sep is not None else " ").join(str(a) for a in args)
+        text += end if end is not None else "\n"
+        room = self.limit - self.size
+        if len(text) > room:
+            text, self.truncated = text[:room], True
+        self.parts.append(text)
+        self.size += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -> dict[str, Any]:
+    """The snippet's whole world: safe builtins, print, the typed tools and read_file."""
+
+    def inside(path: str | Path) -> str:
+        target = (root / str(path)).resolve()
+        if not target.is_relative_to(root):
+            raise WorkspaceError(f"{path} is outside the workspace")
+        return str(target.relative_to(root)) or "."
+
+    def tool(name: ToolName, function: Any) -> Any:
+        def call(path: str = ".") -> Any:
+            where = inside(path)
+            result = function(where, cwd=root, timeout=timeout)
+            runs.append(ToolRun(tool=name, path=where, result=result.model_dump()))
+            return result
+
+        call.__name__ = name
+        return call
+
+    def read_file(path: str) -> str:
+        target = root / inside(path)
+        if not target.is_file():
+            raise WorkspaceError(f"{path} is not a file in the workspace")
+        data = target.read_bytes()[:MAX_READ_BYTES]
+        return data.decode("utf-8", "replace")
+
+    safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
+    safe["print"] = output.print
+    safe["WorkspaceError"] = WorkspaceError
+    return {
+        "__builtins__": safe,
+        "typecheck": tool("typecheck", typecheck),
+        "ruff_check": tool("ruff_check", ruff_check),
+        "pytest_run": tool("pytest_run", pytest_run),
+        "read_file": read_file,
+    }
+
+
+def limit(memory_mb: int, cpu_seconds: float) -> None:
+    memory = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(cpu_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("network access is not allowed in the sandbox")
+
+    # The snippet cannot import socket; this stops a tool's Python helpers from reaching out.
+    setattr(socket, "socket", no_network)  # noqa: B010 - a typed assignment would not type-check
+    setattr(socket, "create_connection", no_network)  # noqa: B010
+
+
+def run(request: dict[str, Any]) -> SandboxResult:
+    root = Path(request["root"]).resolve()
+    output = Output(int(request["output_limit"]))
+    runs: list[ToolRun] = []
+    start = time.monotonic()
+    try:
+        tree = policy.check(request["code"])
+        code = compile(tree, "<snippet>", "exec")
+        limit(int(request["memory_mb"]), float(request["timeout"]))
+        exec(code, namespace(root, output, runs, float(request["tool_timeout"])))
+        error = None
+    except SyntaxError as exc:
+        error = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    except policy.PolicyError as exc:
+        error = f"refused: {exc}"
+    except MemoryError:
+        error = "MemoryError: the snippet used more memory than the sandbox allows"
+    except RecursionError:
+        error = "RecursionError: maximum recursion depth exceeded"
+    except Exception as exc:
+        error = _describe(exc)
+    return SandboxResult(
+        output=output.text(),
+        error=error,
+        truncated=output.truncated,
+        results=runs,
+        duration=time.monotonic() - start,
+    )
+
+
+def _describe(exc: Exception) -> str:
+    """The exception and the snippet line it came from (never the worker's own frames)."""
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<snippet>"]
+    where = f" (line {lines[-1]})" if lines else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def main() -> None:
+    reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # Anything else that writes to fd 1 or 2 (a tool's stray output) must not corrupt the reply.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    request = json.loads(sys.stdin.read())
+    result = run(request)
+    reply.write(result.model_dump_json())
+    reply.flush()
+
+
+if __name__ == "__main__":
+    main()
