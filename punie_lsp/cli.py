@@ -21,10 +21,18 @@ _TOOLS: dict[str, Callable[[Path], TypeCheckResult | RuffResult | TestResult]] =
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if argv is None and args.command in (None, "serve", "ask"):
+        from punie_lsp.model.blas import reexec_with_openblas
+
+        reexec_with_openblas(sys.argv[1:])  # before mlx loads; returns when not useful
     if args.command in (None, "serve"):
         return _serve(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "ask":
+        from punie_lsp.ask import run  # mlx is only needed here
+
+        return run(args)
     return _tool(args)
 
 
@@ -43,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", default=".")
     check.add_argument("--json", action="store_true", help="print the typed results as JSON")
     check.add_argument("--no-tests", action="store_true", help="skip pytest")
+
+    ask = sub.add_parser("ask", help="answer a question about a project with the local model")
+    ask.add_argument("question")
+    ask.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
+    ask.add_argument("--model", default=None, help="an mlx-lm model folder or Hugging Face id")
+    ask.add_argument("--adapter", default=None, help="a LoRA adapter folder, or 'none'")
+    ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    ask.add_argument("--final-answer", action="store_true", help="let the model sum up")
+    ask.add_argument("--max-tokens", type=int, default=256)
 
     tool = sub.add_parser("tool", help="run one typed tool and print its result")
     tool.add_argument("name", choices=sorted(_TOOLS))

@@ -45,8 +45,20 @@ def _on_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) 
     client.versions[params.uri] = params.version
 
 
+def _command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
+    """lsprotocol reads any action with a `command` as a Command, losing its kind; the
+    spec's test is whether `command` is a string (a Command) or an object (a CodeAction)."""
+    converter = default_converter()
+    if isinstance(obj.get("command"), str):
+        return converter.structure(obj, types.Command)
+    return converter.structure(obj, types.CodeAction)
+
+
 def _make_client() -> Client:
     client = Client()
+    client.protocol._converter.register_structure_hook(
+        types.Command | types.CodeAction, _command_or_action
+    )
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_publish
     register_lsp_features(client, features)
@@ -78,7 +90,8 @@ async def session(
             capabilities=client_capabilities(client),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="fixture")],
-            initialization_options=init_options,
+            # The model stays off unless a test asks for it: loading it costs seconds of CPU.
+            initialization_options={"model": {"enabled": False}, **(init_options or {})},
         )
     )
     encoding = result.capabilities.position_encoding or "utf-16"

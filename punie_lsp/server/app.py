@@ -13,7 +13,9 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
-from punie_lsp.server import actions
+from punie_lsp.agent.loop import Answer
+from punie_lsp.model.host import ModelSpec, make_host
+from punie_lsp.server import actions, ask_actions, commands, findings
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
 from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.settings import SECTION, Settings, resolve
@@ -34,12 +36,22 @@ class PunieServer(LanguageServer):
         self.init_options: Any = None
         self.settings_loaded = asyncio.Event()
         self._reported: set[str] = set()
+        self.host: Any = None  # ModelHost or ScriptedModel, once settings say which
+        self._host_spec: ModelSpec | None = None
+        self._load_task: asyncio.Task[None] | None = None
 
     # What the client can do, read from its capabilities.
     @property
     def pull(self) -> bool:
         text = self.client_capabilities.text_document
         return text is not None and text.diagnostic is not None
+
+    @property
+    def llm_tags(self) -> bool:
+        """Whether the client understands CodeActionTag.LlmGenerated."""
+        text = self.client_capabilities.text_document
+        support = text.code_action.tag_support if text and text.code_action else None
+        return support is not None and types.CodeActionTag.LlmGenerated in support.value_set
 
     @property
     def versioned_edits(self) -> bool:
@@ -99,8 +111,49 @@ class PunieServer(LanguageServer):
             await self._stop_ty()
         if settings.sources.ty and self.engine.ty is None:
             self.engine.ty = await self._start_ty(settings)
+        self._start_model(settings)
         self.settings_loaded.set()
         self.refresh()
+
+    def _start_model(self, settings: Settings) -> None:
+        """Load the model in the background (once per distinct model setting)."""
+        wanted = settings.model
+        spec = ModelSpec(model=wanted.path, adapter=wanted.adapter) if wanted.enabled else None
+        if spec == self._host_spec:
+            return
+        if self.host is not None:
+            self.host.stop()
+        self._host_spec, self.host = spec, None
+        if spec is None:
+            return
+        token = commands.new_token() if self._can("window", "work_done_progress") else None
+        progress = commands.Progress(self, token)
+        self.host = make_host(spec, on_status=progress.report)
+        self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
+
+    async def _announce_load(self, host: Any, progress: commands.Progress) -> None:
+        if progress.token is not None:
+            try:
+                await self.work_done_progress.create_async(progress.token)
+                progress.begin("punie: loading the model", "starting")
+            except Exception as exc:  # a client that refuses progress still gets the model
+                log.info("no load progress: %s", exc)
+                progress.token = None
+        await asyncio.to_thread(host.loaded.wait)
+        if host.load_error:
+            progress.end(host.load_error)
+            self.report_problem(host.load_error)
+        else:
+            progress.end(f"ready: {host.description} ({host.load_seconds:.1f} s)")
+            log.info("model loaded in %.1f s: %s", host.load_seconds, host.description)
+
+    def show_findings(self, answer: Answer) -> None:
+        """A model-run snippet's typed results replace the previous run's diagnostics."""
+        root = Path(self.workspace.root_path or ".")
+        found = findings.diagnostics(answer.results, root, self.engine.codec)
+        self.engine.set_extra(found, push=not self.pull)
+        if self.pull and self._can("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
 
     def refresh(self) -> None:
         """Diagnose every open buffer again (settings or other files changed)."""
@@ -198,7 +251,9 @@ async def diagnostic(
 ) -> types.RelatedFullDocumentDiagnosticReport:
     await ls.settings_loaded.wait()
     snap = ls.snapshot(params.text_document.uri) or _unopened(params.text_document.uri)
-    return types.RelatedFullDocumentDiagnosticReport(items=await ls.engine.compute(snap))
+    found = await ls.engine.compute(snap)
+    extra = ls.engine.extra.get(params.text_document.uri, [])
+    return types.RelatedFullDocumentDiagnosticReport(items=found + extra)
 
 
 def _unopened(uri: str) -> Snapshot:
@@ -219,25 +274,35 @@ def _unopened(uri: str) -> Snapshot:
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=actions.KINDS, resolve_provider=True),
+    types.CodeActionOptions(
+        code_action_kinds=actions.KINDS + ask_actions.KINDS, resolve_provider=True
+    ),
 )
 async def code_action(
     ls: PunieServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
     snap = ls.snapshot(params.text_document.uri)
-    if snap is None or not ls.engine.settings.sources.ruff:
+    if snap is None:
         return None
     only = [k.value if isinstance(k, Enum) else k for k in params.context.only or []] or None
     found: list[types.CodeAction] = []
-    if actions.wanted(types.CodeActionKind.QuickFix.value, only):
-        found += actions.quick_fixes(
-            snap, params.context.diagnostics, ls.engine.codec, ls.versioned_edits
-        )
-    sources = actions.source_actions(snap, only)
-    if not _can_resolve_edits(ls):
-        sources = [await _resolve(ls, a, snap) for a in sources]
-        sources = [a for a in sources if a.edit is not None]
-    return found + sources
+    if ls.engine.settings.sources.ruff:
+        if actions.wanted(types.CodeActionKind.QuickFix.value, only):
+            found += actions.quick_fixes(
+                snap, params.context.diagnostics, ls.engine.codec, ls.versioned_edits
+            )
+        sources = actions.source_actions(snap, only)
+        if not _can_resolve_edits(ls):
+            sources = [await _resolve(ls, a, snap) for a in sources]
+            sources = [a for a in sources if a.edit is not None]
+        found += sources
+    if ls.host is not None:
+        root = Path(ls.workspace.root_path or ".").resolve()
+        found += ask_actions.model_actions(
+            snap.uri, snap.path.resolve(), root, params.range,
+            params.context.diagnostics, only, ls.llm_tags,
+        )  # fmt: skip
+    return found or None
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -259,9 +324,37 @@ def _can_resolve_edits(ls: PunieServer) -> bool:
     return support is not None and "edit" in support.properties
 
 
+@server.command(commands.ASK)
+async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
+    params = commands.parse_params(args)
+    await ls.settings_loaded.wait()
+    if ls.host is None:
+        raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
+    token = commands.new_token() if ls._can("window", "work_done_progress") else None
+    if token is not None:
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception:  # answer without progress rather than not at all
+            token = None
+    root = Path(ls.workspace.root_path or ".").resolve()
+    answer = await commands.answer(ls, ls.host, ls.engine.settings.model, params, root, token)
+    if answer.results:
+        ls.show_findings(answer)
+    return answer.model_dump(mode="json")
+
+
+@server.command(commands.CLEAR)
+def clear_findings(ls: PunieServer, *args: Any) -> None:
+    ls.engine.set_extra({}, push=not ls.pull)
+    if ls.pull and ls._can("workspace", "diagnostics", "refresh_support"):
+        ls.workspace_diagnostic_refresh(None)
+
+
 @server.feature(types.SHUTDOWN)
 async def shutdown(ls: PunieServer, params: None) -> None:
     await ls._stop_ty()
+    if ls.host is not None:
+        ls.host.stop()
 
 
 def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:

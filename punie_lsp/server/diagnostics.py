@@ -93,6 +93,9 @@ class DiagnosticsEngine:
         self.codec = PositionCodec()
         self.ty: TyServer | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
+        # Findings of model-run snippets (source "punie"), shown beside ruff's and ty's.
+        self.extra: dict[str, list[types.Diagnostic]] = {}
+        self._last: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
 
     async def compute(self, snap: Snapshot) -> list[types.Diagnostic]:
         """Every enabled source's diagnostics for this version of the buffer."""
@@ -119,7 +122,21 @@ class DiagnosticsEngine:
         if self.ty is not None:
             self.ty.close(uri)
         if push:
-            self.publish(uri, None, [])
+            self._last.pop(uri, None)
+            self.publish(uri, None, list(self.extra.get(uri, [])))
+
+    def set_extra(self, extra: dict[str, list[types.Diagnostic]], push: bool) -> None:
+        """Replace the model-run findings; push clients get every touched file again."""
+        touched = set(self.extra) | set(extra)
+        self.extra = extra
+        if push:
+            for uri in sorted(touched):
+                version, found = self._last.get(uri, (None, []))
+                self.publish(uri, version, found + extra.get(uri, []))
+
+    def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+        self._last[uri] = (version, found)
+        self.publish(uri, version, found + self.extra.get(uri, []))
 
     async def _publish_later(self, snap: Snapshot) -> None:
         await asyncio.sleep(self.settings.debounce_ms / 1000)
@@ -128,7 +145,7 @@ class DiagnosticsEngine:
         # the computation finishing and this line running.
         if self._pending.get(snap.uri) is asyncio.current_task():
             del self._pending[snap.uri]
-            self.publish(snap.uri, snap.version, found)
+            self._publish(snap.uri, snap.version, found)
 
     async def _ruff(self, snap: Snapshot) -> list[types.Diagnostic]:
         result = await asyncio.to_thread(

@@ -1,0 +1,106 @@
+"""The agent: question -> model -> direct answer, or code -> sandbox -> output (-> answer).
+
+The model is any callable with host.generate's signature (the in-process host, the remote
+backend, or a scripted fake in protocol tests).
+"""
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from punie_lsp.agent import prompt
+from punie_lsp.agent.parse import parse
+from punie_lsp.agent.results import ToolRun
+from punie_lsp.agent.sandbox import Limits, run_code
+from punie_lsp.model.generation import Generation
+
+
+class Generate(Protocol):
+    def __call__(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = ...,
+        on_text: Callable[[str], None] | None = ...,
+        cancel: threading.Event | None = ...,
+    ) -> Generation: ...
+
+
+class Timings(BaseModel):
+    load: float = 0.0  # waiting for the model to finish loading
+    prompt: float = 0.0  # prompt processing, until the first token
+    generation: float = 0.0
+    tool: float = 0.0  # the sandbox run, typed tools included
+    total: float = 0.0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    generation_tokens: int = 0
+
+
+class Answer(BaseModel):
+    """What `punie-lsp ask --json` prints and `punie.ask` returns."""
+
+    question: str
+    kind: Literal["tool", "direct"]
+    code: str | None = None
+    output: str | None = None
+    answer: str = ""
+    error: str | None = None
+    results: list[ToolRun] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    reply: str = ""  # the model's raw first reply, for debugging and evaluation
+
+
+def ask(
+    question: str,
+    root: str | Path,
+    generate: Generate,
+    *,
+    limits: Limits | None = None,
+    final_answer: bool = False,
+    max_tokens: int = 256,
+    on_text: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Answer:
+    """Answer one question about the project at root. Cancellation raises model.Cancelled."""
+    start = time.perf_counter()
+    timings = Timings()
+    first = generate(
+        prompt.messages(question), max_tokens=max_tokens, on_text=on_text, cancel=cancel
+    )
+    _count(timings, first)
+    reply = parse(first.text)
+    answer = Answer(question=question, kind="direct", answer=reply.text, reply=first.text)
+    if reply.kind == "tool" and reply.code is not None:
+        answer.kind, answer.code = "tool", reply.code
+        tool_start = time.perf_counter()
+        ran = run_code(reply.code, root, limits)
+        timings.tool = time.perf_counter() - tool_start
+        answer.output, answer.error, answer.results = ran.output, ran.error, ran.results
+        answer.answer = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
+        if final_answer and ran.error is None and not (cancel and cancel.is_set()):
+            final = generate(
+                prompt.messages(question, reply.code, ran.output),
+                max_tokens=max_tokens,
+                on_text=on_text,
+                cancel=cancel,
+            )
+            _count(timings, final)
+            answer.answer = parse(final.text).text or answer.answer
+    elif not reply.text:
+        answer.error = "the model gave an empty answer"
+    timings.total = time.perf_counter() - start
+    answer.timings = timings
+    return answer
+
+
+def _count(timings: Timings, generation: Generation) -> None:
+    timings.prompt += generation.prompt_seconds
+    timings.generation += generation.generation_seconds
+    timings.prompt_tokens += generation.prompt_tokens
+    timings.cached_tokens += generation.cached_tokens
+    timings.generation_tokens += generation.generation_tokens

@@ -1,0 +1,63 @@
+"""The one prompt formatter, shared by serving, training and evaluation.
+
+Messages go through the tokenizer's own chat template, so any chat model works; the system
+prompt is fixed text, so its key-value cache can be computed once (model/host.py).
+"""
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+# Short on purpose: every token of it is processed for every training example, and the
+# tuned model learns the tools' fields from the data, not from this text.
+SYSTEM_PROMPT = (
+    "You are Punie, a Python coding assistant. To inspect the project, reply with one "
+    "execute_code tool call whose code calls typecheck(path), ruff_check(path), "
+    "pytest_run(path) or read_file(path) and prints what it finds. Answer general Python "
+    "questions directly."
+)
+
+
+class ChatTokenizer(Protocol):
+    def apply_chat_template(self, messages: Any, **kwargs: Any) -> Any: ...
+
+
+def messages(
+    question: str, code: str | None = None, output: str | None = None
+) -> list[dict[str, str]]:
+    """The conversation: system, question, and (for the final answer) the tool call and the
+    tool's output as a `<tool_response>` in a user turn, which every chat template accepts."""
+    turns = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": question.strip()},
+    ]
+    if code is not None:
+        turns.append({"role": "assistant", "content": tool_call(code)})
+        turns.append(
+            {"role": "user", "content": f"<tool_response>\n{output or ''}\n</tool_response>"}
+        )
+    return turns
+
+
+def tool_call(code: str) -> str:
+    """A reply in the Qwen XML tool-call format the parser reads first."""
+    return (
+        "<tool_call><function=execute_code><parameter=code>\n"
+        f"{code.strip()}\n"
+        "</parameter></function></tool_call>"
+    )
+
+
+def render(tokenizer: ChatTokenizer, turns: Sequence[dict[str, str]]) -> str:
+    """The prompt text ready for generation (the assistant turn opened)."""
+    text = tokenizer.apply_chat_template(list(turns), add_generation_prompt=True, tokenize=False)
+    assert isinstance(text, str)
+    return text
+
+
+def system_prefix(tokenizer: ChatTokenizer) -> str:
+    """The rendered system turn alone: every prompt starts with it, so its cache is shared."""
+    text = tokenizer.apply_chat_template(
+        [{"role": "system", "content": SYSTEM_PROMPT}], add_generation_prompt=False, tokenize=False
+    )
+    assert isinstance(text, str)
+    return text

@@ -1,0 +1,216 @@
+"""The model host: one thread owns the mlx-lm model, from loading to every generation.
+
+mlx state is not shared between threads here: the LSP loop and the CLI only submit jobs and
+wait on futures. Loading starts at once in the background; a job submitted meanwhile waits
+for it. The system prompt's key-value cache is computed once after loading and reused for
+every question (trimmed back to the system prefix after each answer). Decoding is greedy.
+"""
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie_lsp.agent import prompt
+from punie_lsp.model.generation import Cancelled, Generation, ModelError
+
+log = logging.getLogger(__name__)
+
+# A reply ends at the end of its tool call; what a small model writes after it is noise.
+_STOP_TEXTS = ("</tool_call>",)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to load: None means the embedded default (with the shipped adapter)."""
+
+    model: str | None = None  # a model folder or a Hugging Face id
+    adapter: str | None = None  # a LoRA adapter folder; "none" to go without
+    dtype: str | None = None  # for the embedded model's conversion
+
+
+@dataclass
+class _Job:
+    turns: Sequence[dict[str, str]]
+    max_tokens: int
+    on_text: Callable[[str], None] | None
+    cancel: threading.Event
+    future: Future[Generation] = field(default_factory=Future)
+
+
+def default_adapter() -> Path | None:
+    """The project's own LoRA adapter for the embedded model, when one ships."""
+    path = Path(__file__).parent / "adapters" / "smollm2-135m-codemode"
+    return path if (path / "adapters.safetensors").is_file() else None
+
+
+class ModelHost:
+    def __init__(
+        self, spec: ModelSpec | None = None, on_status: Callable[[str], None] | None = None
+    ) -> None:
+        self.spec = spec or ModelSpec()
+        self.on_status = on_status or (lambda message: None)
+        self.loaded = threading.Event()
+        self.load_error: str | None = None
+        self.load_seconds = 0.0
+        self.description = ""
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="punie-model", daemon=True)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._cache: Any = None
+        self._prefix: list[int] = []
+
+    def start(self) -> "ModelHost":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        """Block until the model is ready; raises ModelError if loading failed."""
+        if not self.loaded.wait(timeout):
+            raise ModelError("the model is still loading")
+        if self.load_error:
+            raise ModelError(self.load_error)
+
+    def submit(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Future[Generation]:
+        """Queue a generation; the future holds a Generation, or ModelError / Cancelled."""
+        job = _Job(turns, max_tokens, on_text, cancel or threading.Event())
+        self._jobs.put(job)
+        return job.future
+
+    def generate(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        return self.submit(turns, max_tokens=max_tokens, on_text=on_text, cancel=cancel).result()
+
+    # --- everything below runs on the model thread ---
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        try:
+            self._load()
+        except Exception as exc:  # reported to every job, never raised into the server
+            log.exception("model load failed")
+            self.load_error = f"the model could not be loaded: {exc}"
+        self.load_seconds = time.perf_counter() - start
+        self.loaded.set()
+        while (job := self._jobs.get()) is not None:
+            if job.future.set_running_or_notify_cancel():
+                self._serve(job)
+
+    def _serve(self, job: _Job) -> None:
+        if self.load_error:
+            job.future.set_exception(ModelError(self.load_error))
+            return
+        try:
+            job.future.set_result(self._generate(job))
+        except Exception as exc:
+            log.exception("generation failed")
+            job.future.set_exception(exc if isinstance(exc, Cancelled) else ModelError(str(exc)))
+
+    def _load(self) -> None:
+        from mlx_lm import load  # imported here: mlx is the model thread's business only
+
+        from punie_lsp.model.embedded import embedded_model_dir
+
+        spec = self.spec
+        adapter = spec.adapter
+        if spec.model is None:
+            self.on_status("preparing the embedded model")
+            path = str(embedded_model_dir(spec.dtype))
+            if adapter is None and (shipped := default_adapter()) is not None:
+                adapter = str(shipped)
+            name = "SmolLM2-135M-Instruct (embedded)"
+        else:
+            path, name = spec.model, spec.model
+        if adapter is not None and adapter.lower() == "none":
+            adapter = None
+        self.on_status("loading the model")
+        model, tokenizer, *_ = load(path, adapter_path=adapter)
+        self._model, self._tokenizer = model, tokenizer
+        self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
+        self.on_status("caching the system prompt")
+        self._cache_system_prompt()
+        log.info("model ready: %s", self.description)
+
+    def _encode(self, text: str) -> list[int]:
+        bos = self._tokenizer.bos_token
+        special = not (bos and text.startswith(bos))  # the template may have added it already
+        return list(self._tokenizer.encode(text, add_special_tokens=special))
+
+    def _cache_system_prompt(self) -> None:
+        import mlx.core as mx
+        from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache
+
+        cache = make_prompt_cache(self._model)
+        if not can_trim_prompt_cache(cache):
+            return  # a model whose cache cannot be rewound gets no shared prefix
+        self._prefix = self._encode(prompt.system_prefix(self._tokenizer))
+        self._model(mx.array(self._prefix)[None], cache=cache)
+        mx.eval([c.state for c in cache])
+        self._cache = cache
+
+    def _generate(self, job: _Job) -> Generation:
+        from mlx_lm import stream_generate
+        from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
+
+        tokens = self._encode(prompt.render(self._tokenizer, job.turns))
+        cache, feed = make_prompt_cache(self._model), tokens
+        shared = bool(self._cache) and tokens[: len(self._prefix)] == self._prefix
+        if shared:
+            cache, feed = self._cache, tokens[len(self._prefix) :]
+        text, result = "", Generation(text="", prompt_tokens=len(tokens))
+        start = time.perf_counter()
+        first: float | None = None
+        try:
+            for response in stream_generate(
+                self._model, self._tokenizer, feed, max_tokens=job.max_tokens, prompt_cache=cache
+            ):
+                if first is None:
+                    first = time.perf_counter()
+                if job.cancel.is_set():
+                    raise Cancelled("the answer was cancelled")
+                text += response.text
+                result.generation_tokens = response.generation_tokens
+                if response.text and job.on_text is not None:
+                    job.on_text(response.text)
+                if any(stop in text for stop in _STOP_TEXTS):
+                    break
+        finally:
+            if shared:  # rewind the shared cache to the system prompt for the next question
+                trim_prompt_cache(cache, cache[0].offset - len(self._prefix))
+        end = time.perf_counter()
+        result.text = text
+        result.cached_tokens = len(self._prefix) if shared else 0
+        result.prompt_seconds = (first or end) - start
+        result.generation_seconds = end - (first or end)
+        return result
+
+
+def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Any:
+    """The backend for spec, started: in-process mlx-lm, or a scripted model for tests."""
+    if spec.model is not None and spec.model.startswith("scripted:"):
+        from punie_lsp.model.scripted import ScriptedModel
+
+        return ScriptedModel(spec.model.removeprefix("scripted:"), on_status).start()
+    return ModelHost(spec, on_status).start()

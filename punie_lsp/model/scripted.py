@@ -1,0 +1,88 @@
+"""A scripted model: replies read from a JSON file, streamed word by word.
+
+For editor-client development and fast protocol tests, where the real model's answers are
+beside the point: `{"model": {"path": "scripted:/path/to/script.json"}}` with
+
+    {"load_seconds": 0.5, "delay": 0.02, "replies": ["<tool_call>...", "A direct answer."]}
+
+Replies are used in turn (the last one repeats). Same interface as ModelHost.
+"""
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from punie_lsp.model.generation import Cancelled, Generation, ModelError
+
+PREFIX = "scripted:"
+
+
+class ScriptedModel:
+    def __init__(self, script: str | Path, on_status: Callable[[str], None] | None = None):
+        self.script = Path(script)
+        self.on_status = on_status or (lambda message: None)
+        self.loaded = threading.Event()
+        self.load_error: str | None = None
+        self.load_seconds = 0.0
+        self.description = f"scripted ({self.script.name})"
+        self.replies: list[str] = []
+        self.delay = 0.0
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> "ScriptedModel":
+        threading.Thread(target=self._load, name="punie-scripted", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        start = time.perf_counter()
+        try:
+            data = json.loads(self.script.read_text(encoding="utf-8"))
+            self.on_status("loading the scripted model")
+            time.sleep(float(data.get("load_seconds", 0)))
+            self.replies = [str(r) for r in data["replies"]] or [""]
+            self.delay = float(data.get("delay", 0))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.load_error = f"the scripted model could not be loaded: {exc}"
+        self.load_seconds = time.perf_counter() - start
+        self.loaded.set()
+
+    def stop(self) -> None:
+        pass
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        if not self.loaded.wait(timeout):
+            raise ModelError("the model is still loading")
+        if self.load_error:
+            raise ModelError(self.load_error)
+
+    def generate(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        self.wait_loaded()
+        with self._lock:
+            reply = self.replies[min(self.calls, len(self.replies) - 1)]
+            self.calls += 1
+        start = time.perf_counter()
+        pieces = re.findall(r"\S+\s*|\s+", reply)[:max_tokens]
+        for piece in pieces:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("the answer was cancelled")
+            time.sleep(self.delay)
+            if on_text is not None:
+                on_text(piece)
+        text = "".join(pieces)
+        return Generation(
+            text=text,
+            prompt_tokens=sum(len(t["content"].split()) for t in turns),
+            generation_tokens=len(pieces),
+            generation_seconds=time.perf_counter() - start,
+        )

@@ -1,0 +1,68 @@
+"""Code actions answered by the model: each runs `punie.ask` with a question."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from lsprotocol import types
+
+from punie_lsp.server.actions import wanted
+from punie_lsp.server.commands import ASK
+
+EXPLAIN = "quickfix.punie.explain"
+CHECK_TYPES = "source.punie.checkTypes"
+RUN_TESTS = "source.punie.runTests"
+KINDS = [EXPLAIN, CHECK_TYPES, RUN_TESTS]
+
+
+def model_actions(
+    uri: str,
+    path: Path,
+    root: Path,
+    selection: types.Range,
+    diagnostics: Sequence[types.Diagnostic],
+    only: Sequence[str] | None,
+    tagged: bool,
+) -> list[types.CodeAction]:
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    found: list[types.CodeAction] = []
+    if wanted(EXPLAIN, only):
+        for d in diagnostics[:3]:  # the ones under the cursor; more would crowd the menu
+            code = f" [{d.code}]" if d.code else ""
+            question = f"Explain this problem{code}: {d.message}"
+            found.append(_action(f"Punie: explain {d.code or 'this problem'}", EXPLAIN,
+                                 question, uri, d.range, tagged, [d]))  # fmt: skip
+    if wanted(CHECK_TYPES, only):
+        found.append(_action("Punie: check types in this file", CHECK_TYPES,
+                             f"Check types in {shown}.", uri, selection, tagged))  # fmt: skip
+    if wanted(RUN_TESTS, only):
+        test_file = path.name.startswith("test_") or path.name.endswith("_test.py")
+        question = f"Run the tests in {shown}." if test_file else f"Run the tests for {shown}."
+        found.append(_action("Punie: run the tests for this file", RUN_TESTS,
+                             question, uri, selection, tagged))  # fmt: skip
+    return found
+
+
+def _action(
+    title: str,
+    kind: str,
+    question: str,
+    uri: str,
+    where: types.Range,
+    tagged: bool,
+    diagnostics: list[types.Diagnostic] | None = None,
+) -> types.CodeAction:
+    argument = {
+        "question": question,
+        "uri": uri,
+        "range": {
+            "start": {"line": where.start.line, "character": where.start.character},
+            "end": {"line": where.end.line, "character": where.end.character},
+        },
+    }
+    return types.CodeAction(
+        title=title,
+        kind=kind,
+        diagnostics=diagnostics,
+        command=types.Command(title=title, command=ASK, arguments=[argument]),
+        tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
+    )

@@ -1,0 +1,155 @@
+"""`punie.ask`: a question answered by the agent, with work-done progress and cancellation.
+
+The agent runs on a worker thread (it blocks on the model and the sandbox); the model runs on
+the model host's own thread; this module only moves messages between them and the client.
+"""
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pydantic import BaseModel, ValidationError
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from punie_lsp.agent.loop import Answer, ask
+from punie_lsp.agent.sandbox import Limits
+from punie_lsp.model.generation import Cancelled, ModelError
+from punie_lsp.model.host import ModelHost
+from punie_lsp.server.settings import ModelSettings
+
+log = logging.getLogger(__name__)
+
+ASK = "punie.ask"
+CLEAR = "punie.clearFindings"
+
+
+class AskParams(BaseModel):
+    question: str
+    uri: str | None = None
+    range: dict[str, Any] | None = None
+
+
+def parse_params(args: tuple[Any, ...]) -> AskParams:
+    if len(args) != 1:
+        raise JsonRpcInvalidParams(f"{ASK} takes one argument: {{question, uri?, range?}}")
+    raw = args[0]
+    if not isinstance(raw, dict):
+        raw = getattr(raw, "__dict__", raw)
+    try:
+        params = AskParams.model_validate(raw)
+    except ValidationError as exc:
+        raise JsonRpcInvalidParams(f"{ASK}: {exc.errors()[0]['msg']}") from None
+    if not params.question.strip():
+        raise JsonRpcInvalidParams(f"{ASK}: the question is empty")
+    return params
+
+
+def question_text(params: AskParams, root: Path) -> str:
+    """The question as the model sees it: with the file (relative) and lines it is about."""
+    text = params.question.strip()
+    if params.uri and (path := to_fs_path(params.uri)):
+        where = Path(path)
+        shown = where.relative_to(root) if where.is_relative_to(root) else where
+        lines = ""
+        if params.range and "start" in params.range and "end" in params.range:
+            first = int(params.range["start"].get("line", 0)) + 1
+            last = int(params.range["end"].get("line", 0)) + 1
+            lines = f", line {first}" if first == last else f", lines {first}-{last}"
+        text = f"{text} (in {shown}{lines})"
+    return text
+
+
+class Progress:
+    """Work-done progress for one answer, thread-safe (reports come from worker threads)."""
+
+    def __init__(self, ls: LanguageServer, token: types.ProgressToken | None) -> None:
+        self.ls, self.token = ls, token
+        self.loop = asyncio.get_running_loop()
+        self.text = ""
+        self.begun = False  # reports before begin (or after end) would confuse the client
+
+    def begin(self, title: str, message: str) -> None:
+        if self.token is not None:
+            self.begun = True
+            self.ls.work_done_progress.begin(
+                self.token,
+                types.WorkDoneProgressBegin(title=title, message=message, cancellable=True),
+            )
+
+    def report(self, message: str) -> None:
+        self.loop.call_soon_threadsafe(self._report, message)
+
+    def _report(self, message: str) -> None:
+        if self.token is not None and self.begun:
+            report = types.WorkDoneProgressReport(message=message)
+            self.ls.work_done_progress.report(self.token, report)
+
+    def stream(self, piece: str) -> None:
+        self.text += piece
+        self.report(self.text[-200:])  # editors show one line; keep the newest part
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.loop.call_soon_threadsafe(
+                self.ls.work_done_progress.end,
+                self.token,
+                types.WorkDoneProgressEnd(message=message),
+            )
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        if self.token is not None and (future := self.ls.work_done_progress.tokens.get(self.token)):
+            future.add_done_callback(lambda f: callback() if f.cancelled() else None)
+
+
+async def answer(
+    ls: LanguageServer,
+    host: ModelHost,
+    settings: ModelSettings,
+    params: AskParams,
+    root: Path,
+    token: types.ProgressToken | None,
+) -> Answer:
+    progress = Progress(ls, token)
+    cancel = threading.Event()
+    progress.begin("punie: answering", params.question[:80])
+    progress.on_cancel(cancel.set)
+    try:
+        if not host.loaded.is_set():
+            progress.report("waiting for the model to load")
+            await asyncio.to_thread(host.loaded.wait)
+        host.wait_loaded(0)  # raises ModelError when loading failed
+        result = await asyncio.to_thread(
+            ask,
+            question_text(params, root),
+            root,
+            host.generate,
+            limits=Limits(timeout=settings.snippet_timeout),
+            final_answer=settings.final_answer,
+            max_tokens=settings.max_tokens,
+            on_text=progress.stream,
+            cancel=cancel,
+        )
+    except asyncio.CancelledError:  # $/cancelRequest
+        cancel.set()
+        progress.end("cancelled")
+        raise
+    except Cancelled:  # the progress token was cancelled
+        progress.end("cancelled")
+        raise JsonRpcRequestCancelled("the answer was cancelled") from None
+    except ModelError as exc:
+        progress.end(str(exc))
+        raise JsonRpcInvalidParams(str(exc)) from None  # a clear error, the server lives on
+    result.timings.load = host.load_seconds
+    progress.end(result.answer[:200] or (result.error or "done"))
+    return result
+
+
+def new_token() -> str:
+    return f"punie-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,175 @@
+"""Code Mode training examples, built from templates and checked before they are written.
+
+Every tool example's snippet passes the sandbox policy (so the model never learns code the
+sandbox refuses); every conversation goes through agent.prompt, the formatter serving uses.
+
+    uv run python -m punie_lsp.training.data OUT_DIR [--count 400] [--seed 0]
+"""
+
+import argparse
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from punie_lsp.agent import policy, prompt
+
+FOLDERS = ["src", "src/ledger", "tests", "app", "lib", "pkg", "src/api", "tests/unit", "."]
+FILES = [
+    "src/ledger/accounts.py",
+    "src/ledger/transfers.py",
+    "app/models.py",
+    "app/views.py",
+    "lib/utils.py",
+    "pkg/core.py",
+    "src/api/routes.py",
+    "main.py",
+]
+TEST_FILES = ["tests/test_accounts.py", "tests/test_transfers.py", "tests/unit/test_core.py"]
+
+TESTS_CODE = """\
+result = pytest_run("{path}")
+print(f"{{result.failed}} failed, {{result.passed}} passed")
+for test in result.tests:
+    if test.outcome != "passed":
+        print(test.file, test.line, test.name, test.message)"""
+
+TYPES_CODE = """\
+result = typecheck("{path}")
+print(result.error_count, "type errors")
+for error in result.errors:
+    print(error.file, error.line, error.code, error.message)"""
+
+LINT_CODE = """\
+result = ruff_check("{path}")
+print(result.violation_count, "violations,", result.fixable_count, "fixable")
+for v in result.violations:
+    print(v.file, v.line, v.code, v.message)"""
+
+FUNCTIONS_CODE = """\
+text = read_file("{path}")
+for number, line in enumerate(text.splitlines(), 1):
+    if line.lstrip().startswith(("def ", "class ")):
+        print(number, line.strip())"""
+
+BOTH_CODE = """\
+types = typecheck("{path}")
+lint = ruff_check("{path}")
+print(types.error_count, "type errors,", lint.violation_count, "lint violations")
+for error in types.errors:
+    print(error.file, error.line, error.code)
+for v in lint.violations:
+    print(v.file, v.line, v.code)"""
+
+TEMPLATES: list[tuple[str, list[str], str]] = [
+    (
+        TESTS_CODE,
+        [
+            "Which tests fail in {path}?",
+            "Run the tests in {path}.",
+            "Are the tests in {path} passing?",
+            "How many tests fail in {path}?",
+            "run tests {path}",
+            "Did anything break in {path}? Run the tests.",
+        ],
+        "tests",
+    ),
+    (
+        TYPES_CODE,
+        [
+            "Check types in {path}.",
+            "How many type errors are in {path}?",
+            "Are there type errors in {path}?",
+            "Type-check {path} for me.",
+            "what does ty say about {path}",
+            "Find the type errors in {path}.",
+        ],
+        "any",
+    ),
+    (
+        LINT_CODE,
+        [
+            "Lint {path}.",
+            "Are there lint problems in {path}?",
+            "What does ruff report for {path}?",
+            "How many lint violations does {path} have?",
+            "ruff check {path}",
+            "Which lint issues in {path} can be fixed automatically?",
+        ],
+        "any",
+    ),
+    (
+        FUNCTIONS_CODE,
+        [
+            "What functions are defined in {path}?",
+            "List the classes and functions in {path}.",
+            "Show me the definitions in {path}.",
+        ],
+        "file",
+    ),
+    (
+        BOTH_CODE,
+        [
+            "Check {path} for type errors and lint problems.",
+            "Is {path} clean? Check types and lint.",
+            "Give me all problems in {path}.",
+        ],
+        "any",
+    ),
+]
+
+# Direct answers: general Python knowledge needs no tool. Short, and correct (reviewed).
+DIRECT: list[tuple[str, str]] = [
+    (item["question"], item["answer"])
+    for item in json.loads((Path(__file__).parent / "direct.json").read_text(encoding="utf-8"))
+]
+
+
+def examples(count: int, seed: int = 0) -> list[dict[str, Any]]:
+    """count conversations, about one in five a direct answer."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    while len(out) < count:
+        if rng.random() < 0.2:
+            question, answer = rng.choice(DIRECT)
+        else:
+            code, questions, kind = rng.choice(TEMPLATES)
+            path = _path(rng, kind)
+            question = rng.choice(questions).format(path=path)
+            snippet = code.format(path=path)
+            policy.check(snippet)  # never teach code the sandbox refuses
+            answer = prompt.tool_call(snippet)
+        turns = prompt.messages(question)
+        out.append({"messages": [*turns, {"role": "assistant", "content": answer}]})
+    return out
+
+
+def _path(rng: random.Random, kind: str) -> str:
+    if kind == "file":
+        return rng.choice(FILES)
+    if kind == "tests":
+        return rng.choice(["tests", "tests/unit", ".", *TEST_FILES])
+    return rng.choice(FOLDERS + FILES)
+
+
+def write(out: Path, count: int, seed: int) -> None:
+    data = examples(count, seed)
+    valid = max(len(data) // 10, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, part in (("valid", data[:valid]), ("train", data[valid:])):
+        with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+            for example in part:
+                f.write(json.dumps(example) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="write Code Mode training data")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    write(args.out, args.count, args.seed)
+
+
+if __name__ == "__main__":
+    main()

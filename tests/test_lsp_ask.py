@@ -1,0 +1,184 @@
+"""punie.ask over LSP with a scripted model: progress, findings as diagnostics, cancellation.
+
+The scripted model replays fixed replies (model/scripted.py); the real model's end-to-end
+tests are in tests/test_real_model.py.
+"""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from tests.lsp_helpers import Client, change_doc, open_doc, published, session, wait_for
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
+FAILING_TEST = SAMPLE / "tests" / "test_transfers.py"
+
+RUN_TESTS = (
+    "<tool_call><function=execute_code><parameter=code>\n"
+    'result = pytest_run("tests")\n'
+    'print(result.failed, "failed")\n'
+    "</parameter></function></tool_call>"
+)
+LONG_DIRECT = " ".join(["word"] * 400)
+
+
+def script(tmp: Path, *replies: str, delay: float = 0.0, load_seconds: float = 0.0) -> dict:
+    path = tmp / "script.json"
+    path.write_text(
+        json.dumps({"replies": list(replies), "delay": delay, "load_seconds": load_seconds})
+    )
+    return {"model": {"enabled": True, "path": f"scripted:{path}"}}
+
+
+async def ask(lsp: Client, question: str, **extra: Any) -> dict[str, Any]:
+    result = await lsp.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="punie.ask", arguments=[{"question": question, **extra}])
+    )
+    assert isinstance(result, dict)
+    return result
+
+
+async def test_a_tool_answer_and_its_findings_as_diagnostics(tmp_path: Path) -> None:
+    async with session(tmp_path, root=SAMPLE, init_options=script(tmp_path, RUN_TESTS)) as lsp:
+        answer = await ask(lsp, "Which tests fail?")
+        assert answer["kind"] == "tool"
+        assert answer["output"] == "1 failed\n" and answer["error"] is None
+        assert answer["answer"] == "1 failed"
+        assert [r["tool"] for r in answer["results"]] == ["pytest_run"]
+        assert set(answer["timings"]) >= {"load", "prompt", "generation", "tool", "total"}
+        uri = FAILING_TEST.as_uri()
+        await wait_for(lambda: any(d.source == "punie" for d in lsp.diagnostics.get(uri, [])))
+        (finding,) = [d for d in lsp.diagnostics[uri] if d.source == "punie"]
+        assert finding.range.start.line == 10  # `def test_fee_rounds_up():`, 0-based
+        assert "test_fee_rounds_up failed: assert 1 == 2" in finding.message
+        assert finding.severity == types.DiagnosticSeverity.Error
+        # Opening the file shows ruff's and ty's findings beside punie's, not instead.
+        doc = open_doc(lsp, FAILING_TEST)
+        found = await published(lsp, doc, 1)
+        assert "punie" in {d.source for d in found}
+        # And they can be cleared.
+        await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="punie.clearFindings", arguments=[])
+        )
+        await wait_for(lambda: all(d.source != "punie" for d in lsp.diagnostics.get(uri, [])))
+
+
+async def test_progress_streams_the_answer(tmp_path: Path) -> None:
+    options = script(tmp_path, "The walrus operator assigns inside an expression.", delay=0.01)
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        answer = await ask(lsp, "What does the walrus operator do?")
+        assert (answer["kind"], answer["code"]) == ("direct", None)
+        assert answer["answer"] == "The walrus operator assigns inside an expression."
+        await wait_for(lambda: any(_ended(r) for r in lsp.progress_reports.values()))
+        reports = next(r for r in lsp.progress_reports.values() if "answering" in _title(r))
+        assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].cancellable
+        messages = [r.message for r in reports if isinstance(r, types.WorkDoneProgressReport)]
+        assert messages[-1] == "The walrus operator assigns inside an expression."
+        assert len(messages) >= 5  # one per streamed word
+
+
+async def test_a_question_while_loading_waits(tmp_path: Path) -> None:
+    options = script(tmp_path, "Hello!", load_seconds=1.5)
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        answer = await ask(lsp, "hello")
+        assert answer["answer"] == "Hello!"
+        assert answer["timings"]["load"] >= 1.5
+        titles = [_title(r) for r in lsp.progress_reports.values()]
+        assert any("loading the model" in t for t in titles)
+
+
+async def test_cancel_through_the_progress_token(tmp_path: Path) -> None:
+    options = script(tmp_path, LONG_DIRECT, delay=0.05)  # 20 s if never cancelled
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        task = asyncio.create_task(ask(lsp, "Talk for a long time."))
+        await wait_for(lambda: any(_streaming(r) for r in lsp.progress_reports.values()))
+        token = next(t for t, r in lsp.progress_reports.items() if _streaming(r))
+        lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        with pytest.raises(JsonRpcException, match="cancelled"):
+            await asyncio.wait_for(task, 5)
+        assert isinstance(lsp.progress_reports[token][-1], types.WorkDoneProgressEnd)
+        # The model is free again: the next question is answered.
+        assert (await asyncio.wait_for(ask(lsp, "again"), 30))["kind"] == "direct"
+
+
+async def test_diagnostics_keep_flowing_while_the_model_talks(tmp_path: Path) -> None:
+    options = script(tmp_path, LONG_DIRECT, delay=0.02)  # about 8 s of answer
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        task = asyncio.create_task(ask(lsp, "Talk."))
+        await wait_for(lambda: any(_streaming(r) for r in lsp.progress_reports.values()))
+        uri = open_doc(lsp, FAILING_TEST)
+        await published(lsp, uri, 1)
+        change_doc(lsp, uri, 2, FAILING_TEST.read_text() + "import os\n")
+        found = await published(lsp, uri, 2)
+        assert "F401" in {d.code for d in found}
+        assert not task.done()  # both at once
+        assert (await asyncio.wait_for(task, 60))["answer"].startswith("word word")
+
+
+async def test_bad_requests_get_clear_errors(tmp_path: Path) -> None:
+    async with session(tmp_path, root=SAMPLE) as lsp:  # the model is off
+        with pytest.raises(JsonRpcException, match="model is off"):
+            await ask(lsp, "hello")
+    async with session(tmp_path, root=SAMPLE, init_options=script(tmp_path, "x")) as lsp:
+        for arguments in ([], [{"question": ""}], [{"nothing": 1}], [1, 2]):
+            with pytest.raises(JsonRpcException, match=r"punie\.ask"):
+                await lsp.workspace_execute_command_async(
+                    types.ExecuteCommandParams(command="punie.ask", arguments=arguments)
+                )
+    missing = {"model": {"enabled": True, "path": f"scripted:{tmp_path / 'none.json'}"}}
+    async with session(tmp_path, root=SAMPLE, init_options=missing) as lsp:
+        with pytest.raises(JsonRpcException, match="could not be loaded"):
+            await ask(lsp, "hello")
+        await wait_for(lambda: any("could not be loaded" in m.message for m in lsp.messages))
+
+
+async def test_model_code_actions(tmp_path: Path) -> None:
+    async with session(tmp_path, root=SAMPLE, init_options=script(tmp_path, "x")) as lsp:
+        uri = open_doc(lsp, FAILING_TEST, FAILING_TEST.read_text() + "import os\n")
+        found = await published(lsp, uri, 1)
+        unused = next(d for d in found if d.code == "F401")
+        actions = await lsp.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=unused.range,
+                context=types.CodeActionContext(diagnostics=[unused]),
+            )
+        )
+        assert actions is not None
+        by_kind = {str(a.kind): a for a in actions if isinstance(a, types.CodeAction)}
+        explain = by_kind["quickfix.punie.explain"]
+        assert explain.command is not None and explain.command.command == "punie.ask"
+        argument = next(iter(explain.command.arguments or [{}]))
+        assert isinstance(argument, dict)
+        assert argument["question"].startswith("Explain this problem [F401]")
+        assert argument["uri"] == uri and argument["range"]["start"]["line"] == 12
+        tests = by_kind["source.punie.runTests"].command
+        assert tests is not None
+        assert list(tests.arguments or []) == [
+            {
+                "question": "Run the tests in tests/test_transfers.py.",
+                "uri": uri,
+                "range": argument["range"],
+            }
+        ]
+        assert "source.punie.checkTypes" in by_kind
+
+
+def _title(reports: list[Any]) -> str:
+    first = reports[0] if reports else None
+    return first.title if isinstance(first, types.WorkDoneProgressBegin) else ""
+
+
+def _ended(reports: list[Any]) -> bool:
+    return bool(reports) and isinstance(reports[-1], types.WorkDoneProgressEnd)
+
+
+def _streaming(reports: list[Any]) -> bool:
+    return "answering" in _title(reports) and any(
+        isinstance(r, types.WorkDoneProgressReport) and "word" in (r.message or "") for r in reports
+    )
