@@ -6,17 +6,17 @@ import textwrap
 
 from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.model.generation import ModelError
-from punie_lsp.model.host import ModelHost, ModelSpec
+from punie_lsp.model.host import ModelSpec, make_host
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"punie-lsp: no such folder: {args.root}", file=sys.stderr)
         return 2
-    host = ModelHost(
+    host = make_host(
         ModelSpec(model=args.model, adapter=args.adapter),
         on_status=lambda message: print(f"punie-lsp: {message}...", file=sys.stderr),
-    ).start()
+    )
     try:
         host.wait_loaded()
     except ModelError as exc:

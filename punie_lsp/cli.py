@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and args.command in (None, "serve", "ask"):
         from punie_lsp.model.blas import reexec_with_openblas
 
-        reexec_with_openblas(sys.argv[1:])  # before mlx loads; returns when not useful
+        # Before mlx loads; returns when there is nothing to gain.
+        reexec_with_openblas(["-m", "punie_lsp", *sys.argv[1:]])
     if args.command in (None, "serve"):
         return _serve(args)
     if args.command == "check":
@@ -55,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question about a project with the local model")
     ask.add_argument("question")
     ask.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
-    ask.add_argument("--model", default=None, help="an mlx-lm model folder or Hugging Face id")
+    ask.add_argument(
+        "--model",
+        default=None,
+        help="an mlx-lm model folder, a Hugging Face id, or an OpenAI-compatible URL[#model]",
+    )
     ask.add_argument("--adapter", default=None, help="a LoRA adapter folder, or 'none'")
     ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
     ask.add_argument("--final-answer", action="store_true", help="let the model sum up")

@@ -21,8 +21,9 @@ def openblas() -> str | None:
     return next((path for path in CANDIDATES if Path(path).is_file()), None)
 
 
-def reexec_with_openblas(argv: list[str]) -> None:
-    """Replace this process with itself under LD_PRELOAD=OpenBLAS (never returns), if useful."""
+def reexec_with_openblas(arguments: list[str]) -> None:
+    """Replace this process by `python ARGUMENTS` under LD_PRELOAD=OpenBLAS, if useful;
+    otherwise return at once."""
     if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS") or os.environ.get(_MARK):
         return
     library = openblas()
@@ -33,4 +34,4 @@ def reexec_with_openblas(argv: list[str]) -> None:
     env["LD_PRELOAD"] = ":".join(p for p in (library, os.environ.get("LD_PRELOAD")) if p)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "punie_lsp", *argv], env)
+    os.execve(sys.executable, [sys.executable, *arguments], env)

@@ -7,6 +7,7 @@ every question (trimmed back to the system prefix after each answer). Decoding i
 """
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -135,6 +136,10 @@ class ModelHost:
 
         spec = self.spec
         adapter = spec.adapter
+        if spec.model is None or Path(spec.model).is_dir():
+            # A local model never needs the hub; make sure nothing tries to reach it.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         if spec.model is None:
             self.on_status("preparing the embedded model")
             path = str(embedded_model_dir(spec.dtype))
@@ -208,7 +213,13 @@ class ModelHost:
 
 
 def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Any:
-    """The backend for spec, started: in-process mlx-lm, or a scripted model for tests."""
+    """The backend for spec, started: in-process mlx-lm, an OpenAI-compatible endpoint
+    (a model that is an http(s) URL, optionally `URL#model-name`), or a scripted model."""
+    if spec.model is not None and spec.model.startswith(("http://", "https://")):
+        from punie_lsp.model.remote import RemoteModel
+
+        url, _, name = spec.model.partition("#")
+        return RemoteModel(url, name or "default", os.environ.get("PUNIE_API_KEY"))
     if spec.model is not None and spec.model.startswith("scripted:"):
         from punie_lsp.model.scripted import ScriptedModel
 

@@ -1,0 +1,98 @@
+"""A remote backend: any OpenAI-compatible chat endpoint (mlx_lm.server, vLLM, llama.cpp).
+
+For teams that share one model server. The same prompts (agent.prompt.messages) and the
+same parser apply; the server applies its own chat template. Streaming uses server-sent
+events; cancellation closes the connection.
+"""
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+
+from punie_lsp.model.generation import Cancelled, Generation, ModelError
+
+
+class RemoteModel:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "default",
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        on_status: Callable[[str], None] | None = None,
+    ) -> None:
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model, self.api_key, self.timeout = model, api_key, timeout
+        self.loaded = threading.Event()
+        self.loaded.set()  # nothing to load here; the endpoint is checked on first use
+        self.load_error: str | None = None
+        self.load_seconds = 0.0
+        self.description = f"{model} at {base_url}"
+        self.on_status = on_status
+
+    def start(self) -> "RemoteModel":
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        pass
+
+    def generate(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        body = {
+            "model": self.model,
+            "messages": list(turns),
+            "max_tokens": max_tokens,
+            "temperature": 0.0,  # greedy, as in process
+            "stream": True,
+            "stop": ["</tool_call>"],
+        }
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.url, json.dumps(body).encode(), headers)
+        start = time.perf_counter()
+        first: float | None = None
+        text, pieces, usage = "", 0, {}
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                for raw in response:
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled("the answer was cancelled")
+                    line = raw.decode("utf-8", "replace").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line.removeprefix("data:").strip()
+                    if data == "[DONE]":
+                        break
+                    event = json.loads(data)
+                    usage = event.get("usage") or usage
+                    for choice in event.get("choices", []):
+                        piece = (choice.get("delta") or {}).get("content") or ""
+                        if piece:
+                            first = first or time.perf_counter()
+                            text += piece
+                            pieces += 1
+                            if on_text is not None:
+                                on_text(piece)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise ModelError(f"the model server at {self.url} failed: {exc}") from exc
+        end = time.perf_counter()
+        return Generation(
+            text=text,
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            generation_tokens=int(usage.get("completion_tokens", pieces)),
+            prompt_seconds=(first or end) - start,
+            generation_seconds=end - (first or end),
+        )

@@ -1,0 +1,73 @@
+"""The OpenAI-compatible backend against a local fake server speaking server-sent events."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from punie_lsp.agent import prompt
+from punie_lsp.agent.loop import ask
+from punie_lsp.model.generation import Cancelled, ModelError
+from punie_lsp.model.host import ModelSpec, make_host
+from punie_lsp.model.remote import RemoteModel
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
+REPLY = prompt.tool_call('print(typecheck("src").error_count)')
+
+
+class FakeServer(BaseHTTPRequestHandler):
+    requests: list[dict[str, Any]] = []
+    pieces: list[str] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        FakeServer.requests.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in self.pieces:
+            event = {"choices": [{"delta": {"content": piece}}]}
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+            self.wfile.flush()
+        usage = {"choices": [], "usage": {"prompt_tokens": 42, "completion_tokens": 7}}
+        self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[str]:
+    FakeServer.requests = []
+    FakeServer.pieces = [REPLY[i : i + 7] for i in range(0, len(REPLY), 7)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_same_prompts_same_parser(endpoint: str) -> None:
+    host = make_host(ModelSpec(model=f"{endpoint}#smollm"))
+    assert isinstance(host, RemoteModel)
+    streamed: list[str] = []
+    answer = ask("How many type errors are in src/?", SAMPLE, host.generate, on_text=streamed.append)
+    assert answer.kind == "tool" and answer.output == "3\n"
+    assert "".join(streamed) == REPLY
+    (request,) = FakeServer.requests
+    assert request["model"] == "smollm" and request["temperature"] == 0.0
+    assert request["messages"] == prompt.messages("How many type errors are in src/?")
+    assert (answer.timings.prompt_tokens, answer.timings.generation_tokens) == (42, 7)
+
+
+def test_cancel_and_unreachable_server(endpoint: str) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        RemoteModel(endpoint).generate(prompt.messages("hi"), cancel=cancel)
+    with pytest.raises(ModelError, match="failed"):
+        RemoteModel("http://127.0.0.1:9/v1", timeout=2).generate(prompt.messages("hi"))
