@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,20 +22,34 @@ _TOOLS: dict[str, Callable[[Path], TypeCheckResult | RuffResult | TestResult]] =
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if argv is None and args.command in (None, "serve", "ask"):
+    if args.command == "check":
+        return _check(args)
+    if args.command == "tool":
+        return _tool(args)
+    # serve and ask may run the model.
+    if argv is None:
         from punie_lsp.model.blas import reexec_with_openblas
 
         # Before mlx loads; returns when there is nothing to gain.
         reexec_with_openblas(["-m", "punie_lsp", *sys.argv[1:]])
-    if args.command in (None, "serve"):
-        return _serve(args)
-    if args.command == "check":
-        return _check(args)
-    if args.command == "ask":
-        from punie_lsp.ask import run  # mlx is only needed here
+    try:
+        if args.command == "ask":
+            from punie_lsp.ask import run  # mlx is only needed here
 
-        return run(args)
-    return _tool(args)
+            code = run(args)
+        else:
+            code = _serve(args)
+    except SystemExit as exc:  # pygls ends the server this way on `exit`
+        code = exc.code if isinstance(exc.code, int) else 1
+    if argv is None:
+        # mlx aborts ("terminate called without an active exception") when the interpreter
+        # tears down after a thread of its own ran (ml-explore/mlx#3126): all output is
+        # flushed and nothing is left to clean up, so leave without the teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:

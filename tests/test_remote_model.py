@@ -5,7 +5,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -20,8 +20,8 @@ REPLY = prompt.tool_call('print(typecheck("src").error_count)')
 
 
 class FakeServer(BaseHTTPRequestHandler):
-    requests: list[dict[str, Any]] = []
-    pieces: list[str] = []
+    requests: ClassVar[list[dict[str, Any]]] = []
+    pieces: ClassVar[list[str]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
@@ -55,12 +55,13 @@ def test_same_prompts_same_parser(endpoint: str) -> None:
     host = make_host(ModelSpec(model=f"{endpoint}#smollm"))
     assert isinstance(host, RemoteModel)
     streamed: list[str] = []
-    answer = ask("How many type errors are in src/?", SAMPLE, host.generate, on_text=streamed.append)
+    question = "How many type errors are in src/?"
+    answer = ask(question, SAMPLE, host.generate, on_text=streamed.append)
     assert answer.kind == "tool" and answer.output == "3\n"
     assert "".join(streamed) == REPLY
     (request,) = FakeServer.requests
     assert request["model"] == "smollm" and request["temperature"] == 0.0
-    assert request["messages"] == prompt.messages("How many type errors are in src/?")
+    assert request["messages"] == prompt.messages(question)
     assert (answer.timings.prompt_tokens, answer.timings.generation_tokens) == (42, 7)
 
 

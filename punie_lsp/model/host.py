@@ -71,8 +71,12 @@ class ModelHost:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the model thread (after its current job). Joined, because mlx aborts the
+        process when its thread is still running as the interpreter exits."""
         self._jobs.put(None)
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
 
     def wait_loaded(self, timeout: float | None = None) -> None:
         """Block until the model is ready; raises ModelError if loading failed."""
@@ -111,7 +115,7 @@ class ModelHost:
         try:
             self._load()
         except Exception as exc:  # reported to every job, never raised into the server
-            log.exception("model load failed")
+            log.debug("model load failed", exc_info=True)
             self.load_error = f"the model could not be loaded: {exc}"
         self.load_seconds = time.perf_counter() - start
         self.loaded.set()
@@ -146,8 +150,10 @@ class ModelHost:
             if adapter is None and (shipped := default_adapter()) is not None:
                 adapter = str(shipped)
             name = "SmolLM2-135M-Instruct (embedded)"
+        elif spec.model.startswith(("/", ".", "~")) and not Path(spec.model).expanduser().is_dir():
+            raise ModelError(f"no model folder at {spec.model}")
         else:
-            path, name = spec.model, spec.model
+            path, name = str(Path(spec.model).expanduser()), spec.model
         if adapter is not None and adapter.lower() == "none":
             adapter = None
         self.on_status("loading the model")

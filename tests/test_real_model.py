@@ -1,0 +1,132 @@
+"""End to end on the real embedded model (SmolLM2-135M + the shipped Code Mode adapter).
+
+Slow by nature (seconds per answer on a CPU); limits are generous and nothing here times
+anything. The model is converted once into a cache shared by these tests.
+"""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from punie_lsp.agent import prompt
+from punie_lsp.model.generation import Cancelled
+from punie_lsp.model.host import ModelHost, default_adapter
+from tests.lsp_helpers import server_env, session, wait_for
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
+QUESTION = "Which tests fail in tests/?"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp() / "model-cache"  # shared by every test here
+
+
+@pytest.fixture(scope="module")
+def host(cache: Path) -> ModelHost:
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    model = ModelHost().start()
+    model.wait_loaded(600)
+    return model
+
+
+def test_the_adapter_ships() -> None:
+    assert default_adapter() is not None
+
+
+def test_ask_json_on_the_sample_project(cache: Path, tmp_path: Path) -> None:
+    env = dict(server_env(tmp_path), XDG_CACHE_HOME=str(cache))
+    done = subprocess.run(
+        [sys.executable, "-m", "punie_lsp", "ask", QUESTION, "--root", str(SAMPLE), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    answer = json.loads(done.stdout)
+    assert {"kind", "code", "output", "answer", "error", "results", "timings"} <= set(answer)
+    assert answer["kind"] == "tool", answer["reply"]
+    assert answer["error"] is None and done.returncode == 0
+    # The facts it printed are the facts: one failing test, found by pytest_run.
+    (run,) = [r for r in answer["results"] if r["tool"] == "pytest_run"]
+    assert run["result"]["failed"] == 1
+    assert "test_fee_rounds_up" in answer["output"]
+    timings = answer["timings"]
+    assert timings["load"] > 0 and timings["generation_tokens"] > 0
+    assert timings["cached_tokens"] > 0  # the system prompt came from the cache
+
+
+def test_direct_question_gets_a_direct_answer(host: ModelHost, tmp_path: Path) -> None:
+    from punie_lsp.agent.loop import ask
+
+    answer = ask("What does the walrus operator do?", SAMPLE, host.generate)
+    assert answer.kind == "direct" and answer.code is None and answer.answer
+
+
+def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
+    from mlx_lm import generate
+
+    turns = prompt.messages(QUESTION)
+    cached = host.generate(turns, max_tokens=40)
+    again = host.generate(turns, max_tokens=40)
+    assert cached.cached_tokens > 0 and cached.text == again.text
+    # Against mlx-lm with no cache at all, on the host's own model (same thread rules:
+    # the host is idle while this runs).
+    plain = generate(
+        host._model, host._tokenizer, prompt.render(host._tokenizer, turns), max_tokens=40
+    )
+    assert cached.text == plain[: len(cached.text)]
+
+
+def test_cancel_stops_generation(host: ModelHost) -> None:
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def on_text(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == 3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        host.generate(prompt.messages(QUESTION), max_tokens=200, on_text=on_text, cancel=cancel)
+    assert len(seen) <= 4  # stopped at the next token
+    assert host.generate(prompt.messages("hello"), max_tokens=20).text  # still serving
+
+
+async def test_punie_ask_over_lsp_with_the_real_model(cache: Path, tmp_path: Path) -> None:
+    env = dict(server_env(tmp_path), XDG_CACHE_HOME=str(cache))
+    options = {"model": {"enabled": True}}
+    async with session(tmp_path, root=SAMPLE, init_options=options, env=env) as lsp:
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="punie.ask", arguments=[{"question": QUESTION}])
+        )
+        assert isinstance(result, dict) and result["kind"] == "tool"
+        streamed = [
+            r.message
+            for reports in lsp.progress_reports.values()
+            for r in reports
+            if isinstance(r, types.WorkDoneProgressReport)
+        ]
+        assert any("pytest_run" in (m or "") for m in streamed)  # the code, as it was written
+        failing = (SAMPLE / "tests" / "test_transfers.py").as_uri()
+        await wait_for(lambda: any(d.source == "punie" for d in lsp.diagnostics.get(failing, [])))
+        # Cancelling through the progress token ends the answer with an error, promptly.
+        task = lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="punie.ask", arguments=[{"question": "Check types in src/."}]
+            )
+        )
+        pending = asyncio.ensure_future(task)
+        await wait_for(lambda: len(lsp.progress_reports) >= 3, timeout=120)
+        token = list(lsp.progress_reports)[-1]
+        lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        with pytest.raises(JsonRpcException, match="cancelled"):
+            await asyncio.wait_for(pending, 60)
