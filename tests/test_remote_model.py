@@ -36,7 +36,7 @@ class FakeServer(BaseHTTPRequestHandler):
         usage = {"choices": [], "usage": {"prompt_tokens": 42, "completion_tokens": 7}}
         self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
 
-    def log_message(self, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
