@@ -1,6 +1,7 @@
 """The `punie-lsp` command: argument parsing only; the work lives in the modules it calls."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -45,8 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # mlx aborts ("terminate called without an active exception") when the interpreter
         # tears down after a thread of its own ran (ml-explore/mlx#3126): all output is
         # flushed and nothing is left to clean up, so leave without the teardown.
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(ValueError, OSError):  # pygls may have closed stdout
+                stream.flush()
         logging.shutdown()
         os._exit(code)
     return code

@@ -93,7 +93,7 @@ async def test_a_question_while_loading_waits(tmp_path: Path) -> None:
 
 
 async def test_cancel_through_the_progress_token(tmp_path: Path) -> None:
-    options = script(tmp_path, LONG_DIRECT, delay=0.05)  # 20 s if never cancelled
+    options = script(tmp_path, LONG_DIRECT, "Fine.", delay=0.05)  # 20 s if never cancelled
     async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
         task = asyncio.create_task(ask(lsp, "Talk for a long time."))
         await wait_for(lambda: any(_streaming(r) for r in lsp.progress_reports.values()))
@@ -103,6 +103,25 @@ async def test_cancel_through_the_progress_token(tmp_path: Path) -> None:
             await asyncio.wait_for(task, 5)
         assert isinstance(lsp.progress_reports[token][-1], types.WorkDoneProgressEnd)
         # The model is free again: the next question is answered.
+        assert (await asyncio.wait_for(ask(lsp, "again"), 30))["kind"] == "direct"
+
+
+async def test_cancel_request(tmp_path: Path) -> None:
+    options = script(tmp_path, LONG_DIRECT, "Fine.", delay=0.05)
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        params = types.ExecuteCommandParams(
+            command="punie.ask", arguments=[{"question": "Talk for a long time."}]
+        )
+        pending = asyncio.ensure_future(
+            lsp.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="ask-1")
+        )
+        await wait_for(lambda: any(_streaming(r) for r in lsp.progress_reports.values()))
+        lsp.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="ask-1"))
+        with pytest.raises(JsonRpcException, match="cancel"):
+            await asyncio.wait_for(pending, 5)
+        token = next(t for t, r in lsp.progress_reports.items() if _streaming(r))
+        await wait_for(lambda: _ended(lsp.progress_reports[token]))
+        # Generation stopped: the model answers the next question at once.
         assert (await asyncio.wait_for(ask(lsp, "again"), 30))["kind"] == "direct"
 
 

@@ -302,7 +302,7 @@ async def code_action(
             snap.uri, snap.path.resolve(), root, params.range,
             params.context.diagnostics, only, ls.llm_tags,
         )  # fmt: skip
-    return found or None
+    return found
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
