@@ -19,6 +19,20 @@ BASE_TYPES = (
     "The Python code contains 1 type error.\n\nThe Python code is written in Python 3.0.0.\n\n"
     "The Python 3.0.0 is the latest version of Python."
 )
+# Written by the embedded model with the shipped adapter to "Which tests fail in tests/?".
+TUNED_TESTS = (
+    '<tool_call><function=execute_code><parameter=code>\nresult = pytest_run("tests")\n'
+    'print(f"{result.failed} failed, {result.passed} passed")\nfor test in result.tests:\n'
+    '    if test.outcome != "passed":\n        print(test.file, test.line, test.name, '
+    "test.message)\n</parameter></function></tool_call>"
+)
+
+
+def test_the_tuned_models_reply() -> None:
+    reply = parse(TUNED_TESTS)
+    assert reply.kind == "tool" and reply.text == ""
+    assert reply.code is not None and reply.code.splitlines()[0] == 'result = pytest_run("tests")'
+    compile(reply.code, "<reply>", "exec")  # whole and valid Python
 
 
 def test_xml_tool_call() -> None:
