@@ -74,6 +74,7 @@ async def session(
     configuration: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     root: Path = FIXTURE,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> AsyncGenerator[Client]:
     """A started and initialized client talking to a fresh `punie-lsp serve`."""
     config = ClientServerConfig(
@@ -87,7 +88,7 @@ async def session(
         lsp.set_configuration(configuration, section="punie")
     result = await lsp.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(client),
+            capabilities=capabilities or client_capabilities(client),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="fixture")],
             # The model stays off unless a test asks for it: loading it costs seconds of CPU.

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pytest_lsp import client_capabilities
 
 from tests.lsp_helpers import Client, change_doc, open_doc, published, session, wait_for
 
@@ -201,3 +202,29 @@ def _streaming(reports: list[Any]) -> bool:
     return "answering" in _title(reports) and any(
         isinstance(r, types.WorkDoneProgressReport) and "word" in (r.message or "") for r in reports
     )
+
+
+async def test_llm_tag_for_clients_that_know_it(tmp_path: Path) -> None:
+    capabilities = client_capabilities("visual-studio-code")
+    assert capabilities.text_document and capabilities.text_document.code_action
+    capabilities.text_document.code_action.tag_support = types.CodeActionTagOptions(
+        value_set=[types.CodeActionTag.LlmGenerated]
+    )
+    options = script(tmp_path, "x")
+    async with session(
+        tmp_path, root=SAMPLE, init_options=options, capabilities=capabilities
+    ) as lsp:
+        uri = open_doc(lsp, FAILING_TEST)
+        await published(lsp, uri, 1)
+        actions = await lsp.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        punie = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.command]
+        assert len(punie) == 2  # check types, run tests (no diagnostic to explain)
+        assert all(list(a.tags or []) == [types.CodeActionTag.LlmGenerated] for a in punie)
+        ruff = [a for a in actions or [] if isinstance(a, types.CodeAction) and not a.command]
+        assert all(not a.tags for a in ruff)  # ruff's own fixes are not model-made
