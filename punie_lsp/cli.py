@@ -1,9 +1,7 @@
 """The `punie-lsp` command: argument parsing only; the work lives in the modules it calls."""
 
 import argparse
-import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -43,14 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # pygls ends the server this way on `exit`
         code = exc.code if isinstance(exc.code, int) else 1
     if argv is None:
-        # mlx aborts ("terminate called without an active exception") when the interpreter
-        # tears down after a thread of its own ran (ml-explore/mlx#3126): all output is
-        # flushed and nothing is left to clean up, so leave without the teardown.
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(ValueError, OSError):  # pygls may have closed stdout
-                stream.flush()
-        logging.shutdown()
-        os._exit(code)
+        from punie_lsp.model.host import exit_without_teardown
+
+        exit_without_teardown(code)
     return code
 
 

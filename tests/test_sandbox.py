@@ -158,6 +158,13 @@ def test_read_file_and_plain_python() -> None:
     assert result.output.strip() == "['fee', 'transfer'] True 10"
 
 
+def test_a_tool_on_a_missing_path_is_an_error_not_an_empty_result() -> None:
+    result = run_code('r = pytest_run("tests/test_suite")\nprint(r.failed)', SAMPLE)
+    assert result.error == (
+        "WorkspaceError: tests/test_suite does not exist in the workspace (line 1)"
+    )
+
+
 def test_errors_name_the_snippet_line() -> None:
     result = run_code("x = 1\ny = {}\nprint(y['missing'])\n", SAMPLE)
     assert result.error == "KeyError: 'missing' (line 3)"

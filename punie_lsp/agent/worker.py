@@ -72,6 +72,8 @@ def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -
     def tool(name: ToolName, function: Any) -> Any:
         def call(path: str = ".") -> Any:
             where = inside(path)
+            if not (root / where).exists():  # a tool on a path that is not there finds nothing
+                raise WorkspaceError(f"{path} does not exist in the workspace")
             result = function(where, cwd=root, timeout=timeout)
             runs.append(ToolRun(tool=name, path=where, result=result.model_dump()))
             return result

@@ -6,16 +6,18 @@ for it. The system prompt's key-value cache is computed once after loading and r
 every question (trimmed back to the system prefix after each answer). Decoding is greedy.
 """
 
+import contextlib
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from punie_lsp.agent import prompt
 from punie_lsp.model.generation import Cancelled, Generation, ModelError
@@ -231,3 +233,14 @@ def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -
 
         return ScriptedModel(spec.model.removeprefix("scripted:"), on_status).start()
     return ModelHost(spec, on_status).start()
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """Leave the process once all output is flushed, skipping interpreter teardown: mlx aborts
+    ("terminate called without an active exception") when the interpreter tears down after a
+    thread of its own ran (ml-explore/mlx#3126)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(ValueError, OSError):  # pygls may have closed stdout
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)

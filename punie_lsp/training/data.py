@@ -71,6 +71,8 @@ TEMPLATES: list[tuple[str, list[str], str]] = [
             "How many tests fail in {path}?",
             "run tests {path}",
             "Did anything break in {path}? Run the tests.",
+            "Show me the test failures in {path}.",
+            "Which test cases in {path} are red?",
         ],
         "tests",
     ),
@@ -83,6 +85,8 @@ TEMPLATES: list[tuple[str, list[str], str]] = [
             "Type-check {path} for me.",
             "what does ty say about {path}",
             "Find the type errors in {path}.",
+            "Are the type annotations in {path} consistent?",
+            "List ty's diagnostics for {path}.",
         ],
         "any",
     ),
@@ -95,6 +99,9 @@ TEMPLATES: list[tuple[str, list[str], str]] = [
             "How many lint violations does {path} have?",
             "ruff check {path}",
             "Which lint issues in {path} can be fixed automatically?",
+            "Find unused imports in {path}.",
+            "Is {path} lint-clean?",
+            "What style problems does {path} have?",
         ],
         "any",
     ),
@@ -104,6 +111,8 @@ TEMPLATES: list[tuple[str, list[str], str]] = [
             "What functions are defined in {path}?",
             "List the classes and functions in {path}.",
             "Show me the definitions in {path}.",
+            "Show the top-level definitions of {path}.",
+            "Read {path} and list its functions.",
         ],
         "file",
     ),
@@ -125,13 +134,35 @@ DIRECT: list[tuple[str, str]] = [
 ]
 
 
+# Questions about the whole project name no path: the tool runs on "." (tests: "tests").
+WHOLE_PROJECT: list[tuple[str, str, str]] = [
+    (TESTS_CODE, "tests", "Run all the tests."),
+    (TESTS_CODE, "tests", "Are all tests green?"),
+    (TESTS_CODE, "tests", "Which tests are failing right now?"),
+    (TESTS_CODE, ".", "Run the whole test suite."),
+    (TYPES_CODE, ".", "Type-check everything."),
+    (TYPES_CODE, ".", "How many type errors does this project have?"),
+    (TYPES_CODE, ".", "Are there any type errors anywhere?"),
+    (LINT_CODE, ".", "Lint the whole project."),
+    (LINT_CODE, ".", "How many lint violations are there overall?"),
+    (LINT_CODE, ".", "Does the codebase pass ruff?"),
+    (BOTH_CODE, ".", "Is the project clean?"),
+]
+
+
 def examples(count: int, seed: int = 0) -> list[dict[str, Any]]:
-    """count conversations, about one in five a direct answer."""
+    """count conversations: about a quarter direct answers, a tenth whole-project questions."""
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
     while len(out) < count:
-        if rng.random() < 0.2:
+        roll = rng.random()
+        if roll < 0.25:
             question, answer = rng.choice(DIRECT)
+        elif roll < 0.35:
+            code, path, question = rng.choice(WHOLE_PROJECT)
+            snippet = code.format(path=path)
+            policy.check(snippet)
+            answer = prompt.tool_call(snippet)
         else:
             code, questions, kind = rng.choice(TEMPLATES)
             path = _path(rng, kind)

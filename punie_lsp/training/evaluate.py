@@ -1,0 +1,165 @@
+"""Executable evaluation: held-out questions through the real `ask` path, scored strictly.
+
+A question passes only if the reply is the right kind (tool or direct), a tool reply calls
+the expected tool(s), its code runs in the sandbox without error, and what it printed holds
+every expected fact (regular expressions over the printed output: counts, lines, codes, test
+names). Reply text is never scored on its own for tool questions. Direct answers are scored
+on kind, and on a keyword-level content check (the weak part, said so in the report).
+
+The questions (eval_questions.json) were written apart from training/data.py's templates,
+against examples/sample, whose facts tests/test_fixture_facts.py checks.
+
+    uv run python -m punie_lsp.training.evaluate [--limit N] [--json FILE]
+"""
+
+import argparse
+import ast
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie_lsp.agent.loop import Answer, Generate, ask
+
+QUESTIONS = Path(__file__).parent / "eval_questions.json"
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
+TOOLS = {"typecheck", "ruff_check", "pytest_run", "read_file"}
+
+
+@dataclass
+class Score:
+    question: str
+    category: str
+    passed: bool
+    kind_ok: bool
+    tool_ok: bool
+    ran_ok: bool
+    facts_ok: bool
+    missing: list[str] = field(default_factory=list)
+    reply: str = ""
+    output: str = ""
+    seconds: float = 0.0
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def called_tools(code: str | None) -> set[str]:
+    """The typed tools a snippet calls, read from its syntax tree (not its text)."""
+    if not code:
+        return set()
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    return names & TOOLS
+
+
+def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
+    wanted = item["tool"]
+    wanted_tools = set(wanted if isinstance(wanted, list) else [wanted] if wanted else [])
+    kind_ok = answer.kind == item["kind"]
+    if item["kind"] == "tool":
+        tool_ok = kind_ok and wanted_tools <= called_tools(answer.code)
+        ran_ok = kind_ok and answer.error is None
+        checked = answer.output or ""
+    else:
+        tool_ok = ran_ok = kind_ok
+        checked = answer.answer
+    missing = [fact for fact in item["facts"] if not re.search(fact, checked, re.IGNORECASE)]
+    facts_ok = kind_ok and not missing and bool(checked.strip())
+    return Score(
+        question=item["question"],
+        category=item["category"],
+        passed=kind_ok and tool_ok and ran_ok and facts_ok,
+        kind_ok=kind_ok,
+        tool_ok=tool_ok,
+        ran_ok=ran_ok,
+        facts_ok=facts_ok,
+        missing=missing,
+        reply=answer.reply,
+        output=checked,
+        seconds=seconds,
+    )
+
+
+def evaluate(
+    generate: Generate,
+    items: Iterable[dict[str, Any]],
+    root: Path = SAMPLE,
+    progress: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda x: x,
+) -> list[Score]:
+    scores = []
+    for item in progress(list(items)):
+        start = time.perf_counter()
+        answer = ask(item["question"], root, generate)
+        scores.append(score(item, answer, time.perf_counter() - start))
+    return scores
+
+
+def report(scores: list[Score], wall: float) -> str:
+    by_category: dict[str, list[Score]] = defaultdict(list)
+    for s in scores:
+        by_category[s.category].append(s)
+    lines = ["| category | passed | kind | tool | ran | facts |", "|---|---|---|---|---|---|"]
+    for name, items in [*sorted(by_category.items()), ("all", scores)]:
+        n = len(items)
+        lines.append(
+            f"| {name} | {sum(s.passed for s in items)}/{n} | {sum(s.kind_ok for s in items)}/{n}"
+            f" | {sum(s.tool_ok for s in items)}/{n} | {sum(s.ran_ok for s in items)}/{n}"
+            f" | {sum(s.facts_ok for s in items)}/{n} |"
+        )
+    passed = sum(s.passed for s in scores)
+    lines.append("")
+    lines.append(
+        f"strict: {passed}/{len(scores)} ({100 * passed / max(len(scores), 1):.0f} %), "
+        f"tool-or-direct: {sum(s.kind_ok for s in scores)}/{len(scores)}, wall time {wall:.0f} s"
+    )
+    failures = [s for s in scores if not s.passed]
+    if failures:
+        lines += ["", "Failures:"]
+        for s in failures:
+            lines.append(f"- {s.question!r}: missing {s.missing}; reply {s.reply[:300]!r}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="executable evaluation of the model")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--adapter", default=None)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="write every score here")
+    args = parser.parse_args()
+    from tqdm import tqdm
+
+    from punie_lsp.model.blas import reexec_with_openblas
+    from punie_lsp.model.host import ModelSpec, exit_without_teardown, make_host
+
+    reexec_with_openblas(["-m", "punie_lsp.training.evaluate", *sys.argv[1:]])
+    host = make_host(ModelSpec(model=args.model, adapter=args.adapter))
+    host.wait_loaded()
+    items = load_questions()[: args.limit]
+    start = time.perf_counter()
+    scores = evaluate(host.generate, items, progress=lambda x: tqdm(x, desc="evaluating"))
+    wall = time.perf_counter() - start
+    host.stop()
+    print(f"model: {host.description}")
+    print(report(scores, wall))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(s) for s in scores], indent=2))
+    exit_without_teardown(0 if all(s.passed for s in scores) else 1)
+
+
+if __name__ == "__main__":
+    main()

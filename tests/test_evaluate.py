@@ -1,0 +1,141 @@
+"""The executable evaluation: its questions are held out and true, and it scores real replies."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from punie_lsp.agent.sandbox import run_code
+from punie_lsp.model.generation import Generation
+from punie_lsp.training import data
+from punie_lsp.training.evaluate import TOOLS, evaluate, load_questions, report
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
+QUESTIONS = load_questions()
+
+# What each tool's full result looks like when printed: if a fact is not in this, the
+# question's expectation is wrong, not the model.
+REFERENCE = {
+    "pytest_run": (
+        'r = pytest_run("{path}")\nprint(r.failed, "failed", r.passed, "passed")\n'
+        "for t in r.tests:\n    print(t.file, t.line, t.name, t.outcome, t.message)"
+    ),
+    "typecheck": (
+        'r = typecheck("{path}")\nprint(r.error_count, "errors")\n'
+        "for e in r.errors:\n    print(e.file, e.line, e.code, e.message)"
+    ),
+    "ruff_check": (
+        'r = ruff_check("{path}")\nprint(r.violation_count, r.fixable_count)\n'
+        "for v in r.violations:\n    print(v.file, v.line, v.code, v.message)"
+    ),
+    "read_file": 'print(read_file("{path}"))',
+}
+
+# Real replies of the shipped model (recorded once from an evaluation run, replayed here).
+RIGHT = (
+    '<tool_call><function=execute_code><parameter=code>\nresult = typecheck("src/ledger/'
+    'transfers.py")\nprint(result.error_count, "type errors")\nfor error in result.errors:\n'
+    "    print(error.file, error.line, error.code, error.message)\n</parameter></function>"
+    "</tool_call>"
+)
+WRONG_TOOL = (
+    '<tool_call><function=execute_code><parameter=code>\nresult = typecheck("src/ledger/")\n'
+    'print(result.error_count, "type errors")\nfor error in result.errors:\n'
+    "    print(error.file, error.line, error.code, error.message)\n</parameter></function>"
+    "</tool_call>"
+)
+BROKEN = (
+    '<tool_call><function=execute_code><parameter=code>\nresult = typeerror(".")\n'
+    'print(result.violation_count, "violations,", result.fixable_count, "fixable")\n'
+    "for error in result.violations:\n    print(error.file, error.line, error.code, "
+    "error.message)\n</parameter></function></tool_call>"
+)
+
+
+def test_questions_are_well_formed_and_held_out() -> None:
+    assert len(QUESTIONS) >= 20
+    trained = {e["messages"][1]["content"].lower() for e in data.examples(2000, seed=1)}
+    for item in QUESTIONS:
+        assert item["kind"] in ("tool", "direct") and item["facts"]
+        for fact in item["facts"]:
+            re.compile(fact)
+        wanted = item["tool"] if isinstance(item["tool"], list) else [item["tool"]]
+        assert item["kind"] == "direct" or set(wanted) <= TOOLS
+        assert item["question"].lower() not in trained
+
+
+@pytest.mark.parametrize(
+    "item", [q for q in QUESTIONS if q["kind"] == "tool"], ids=lambda q: q["question"][:40]
+)
+def test_the_expected_facts_are_true(item: dict) -> None:
+    tools = item["tool"] if isinstance(item["tool"], list) else [item["tool"]]
+    code = "\n".join(REFERENCE[tool].format(path=item["path"]) for tool in tools)
+    result = run_code(code, SAMPLE)
+    assert result.error is None, result.error
+    for fact in item["facts"]:
+        assert re.search(fact, result.output, re.IGNORECASE), (fact, result.output)
+
+
+def replay(*replies: str):
+    queue = list(replies)
+
+    def generate(turns, **kwargs) -> Generation:
+        return Generation(text=queue.pop(0))
+
+    return generate
+
+
+def question(text: str) -> dict:
+    return next(q for q in QUESTIONS if q["question"] == text)
+
+
+def test_scores_real_replies() -> None:
+    items = [
+        question("Does ty find problems in src/ledger/transfers.py?"),
+        question("Which imports in src/ledger/ are unused?"),
+        question("Count the type errors under src/."),
+        question("good morning"),
+        question("What does the `yield` keyword do?"),
+    ]
+    scores = evaluate(
+        replay(
+            RIGHT,
+            WRONG_TOOL,
+            BROKEN,
+            "Hello! Ask me about your project.",
+            "It yields, one at a time, one at a time.",  # real, and wrong
+        ),
+        items,
+    )
+    right, wrong_tool, broken, hello, yield_ = scores
+    assert right.passed and right.facts_ok
+    assert not wrong_tool.passed and not wrong_tool.tool_ok and wrong_tool.ran_ok
+    assert (
+        wrong_tool.missing == ["F401", "accounts.py", "transfers.py"]
+        or "F401" in wrong_tool.missing
+    )
+    assert not broken.passed and not broken.ran_ok and not broken.tool_ok
+    assert hello.passed
+    assert not yield_.passed and yield_.kind_ok and yield_.missing == ["generat"]
+    text = report(scores, 1.0)
+    assert "strict: 2/5 (40 %)" in text and "tool-or-direct: 5/5" in text
+
+
+def test_smoke_evaluation_on_the_real_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_lsp.model.host import ModelHost
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / "model-cache"))
+    host = ModelHost().start()
+    host.wait_loaded(600)
+    items = [
+        question("Does ty find problems in src/ledger/transfers.py?"),
+        question("good morning"),
+    ]
+    scores = evaluate(host.generate, items)
+    host.stop()
+    assert [s.kind_ok for s in scores] == [True, True]
+    assert all(s.reply for s in scores)
+    print(json.dumps([s.passed for s in scores]))
