@@ -52,17 +52,18 @@ def parse_params(args: tuple[Any, ...]) -> AskParams:
 
 
 def question_text(params: AskParams, root: Path) -> str:
-    """The question as the model sees it: with the file (relative) and lines it is about."""
+    """The question as the model sees it. With a range, it is about those lines of that file,
+    and says so; a bare uri only tells where the user was, which would mislead a small model
+    into checking that file whatever the question."""
     text = params.question.strip()
-    if params.uri and (path := to_fs_path(params.uri)):
+    path = to_fs_path(params.uri) if params.uri else None
+    if path and params.range and "start" in params.range and "end" in params.range:
         where = Path(path)
         shown = where.relative_to(root) if where.is_relative_to(root) else where
-        lines = ""
-        if params.range and "start" in params.range and "end" in params.range:
-            first = int(params.range["start"].get("line", 0)) + 1
-            last = int(params.range["end"].get("line", 0)) + 1
-            lines = f", line {first}" if first == last else f", lines {first}-{last}"
-        text = f"{text} (in {shown}{lines})"
+        first = int(params.range["start"].get("line", 0)) + 1
+        last = int(params.range["end"].get("line", 0)) + 1
+        lines = f"line {first}" if first == last else f"lines {first}-{last}"
+        text = f"{text} (in {shown}, {lines})"
     return text
 
 
