@@ -63,6 +63,7 @@ class ModelHost:
         self.load_seconds = 0.0
         self.description = ""
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="punie-model", daemon=True)
         self._model: Any = None
         self._tokenizer: Any = None
@@ -76,6 +77,7 @@ class ModelHost:
     def stop(self, timeout: float = 10.0) -> None:
         """End the model thread (after its current job). Joined, because mlx aborts the
         process when its thread is still running as the interpreter exits."""
+        self._stopping.set()  # the answer in progress ends at its next token
         self._jobs.put(None)
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
@@ -201,7 +203,7 @@ class ModelHost:
             ):
                 if first is None:
                     first = time.perf_counter()
-                if job.cancel.is_set():
+                if job.cancel.is_set() or self._stopping.is_set():
                     raise Cancelled("the answer was cancelled")
                 text += response.text
                 result.generation_tokens = response.generation_tokens

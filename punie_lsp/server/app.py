@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,8 @@ class PunieServer(LanguageServer):
         if spec == self._host_spec:
             return
         if self.host is not None:
-            self.host.stop()
+            old = self.host
+            threading.Thread(target=old.stop, daemon=True).start()  # never block the loop
         self._host_spec, self.host = spec, None
         if spec is None:
             return
@@ -354,7 +356,7 @@ def clear_findings(ls: PunieServer, *args: Any) -> None:
 async def shutdown(ls: PunieServer, params: None) -> None:
     await ls._stop_ty()
     if ls.host is not None:
-        ls.host.stop()
+        await asyncio.to_thread(ls.host.stop)  # joins the model thread: not on the loop
 
 
 def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:
