@@ -17,14 +17,17 @@ from punie_lsp import __version__, logs
 from punie_lsp.agent.loop import Answer
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.server import actions, ask_actions, commands, findings
+from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
 from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.settings import SECTION, Settings, resolve
-from punie_lsp.server.ty_server import TyError, TyServer
 from punie_lsp.tools import ToolError
 from punie_lsp.tools.process import find_executable
 
 log = logging.getLogger(__name__)
+
+# The tools whose own language servers run as our children (engine attributes of the same name).
+_CHILDREN = ("ruff", "ty")
 
 # How long to wait for the client's answer to workspace/configuration before going on.
 _CONFIG_TIMEOUT = 5.0
@@ -107,11 +110,7 @@ class PunieServer(LanguageServer):
         self._reported.clear()
         for problem in problems:
             self.report_problem(problem)
-        self._check_ruff(settings)
-        if settings.sources.ty != old.sources.ty or settings.ty_path != old.ty_path:
-            await self._stop_ty()
-        if settings.sources.ty and self.engine.ty is None:
-            self.engine.ty = await self._start_ty(settings)
+        await asyncio.gather(*(self._apply_child(name, settings, old) for name in _CHILDREN))
         self._start_model(settings)
         self.settings_loaded.set()
         self.refresh()
@@ -166,32 +165,38 @@ class PunieServer(LanguageServer):
         for doc in list(self.workspace.text_documents.values()):
             self.engine.schedule(Snapshot.of(doc, self.workspace.root_path))
 
-    def _check_ruff(self, settings: Settings) -> None:
-        if not settings.sources.ruff:
-            return
-        try:
-            find_executable("ruff", settings.ruff_path)
-        except ToolError as exc:
-            self.report_problem(f"{exc}; ruff diagnostics are off (set {SECTION}.ruffPath)")
+    async def _apply_child(self, name: str, settings: Settings, old: Settings) -> None:
+        """(Re)start or stop the ruff or ty server as the settings say; a server that failed
+        earlier is tried again on every settings change."""
+        wanted = getattr(settings.sources, name)
+        path = getattr(settings, f"{name}_path")
+        if wanted != getattr(old.sources, name) or path != getattr(old, f"{name}_path"):
+            await self._stop_child(name)
+        if wanted and getattr(self.engine, name) is None:
+            setattr(self.engine, name, await self._start_child(name, path, settings))
 
-    async def _start_ty(self, settings: Settings) -> TyServer | None:
+    async def _start_child(
+        self, name: str, path: str | None, settings: Settings
+    ) -> ChildServer | None:
         try:
-            ty = TyServer(
-                find_executable("ty", settings.ty_path),
+            child = ChildServer(
+                name,
+                find_executable(name, path),
                 self.workspace.root_uri,
                 _encoding(self.workspace.position_encoding),
                 settings.tool_timeout,
             )
-            await ty.start()
-            return ty
-        except (ToolError, TyError) as exc:
-            self.report_problem(f"{exc}; ty diagnostics are off (set {SECTION}.tyPath)")
+            await child.start()
+            return child
+        except (ToolError, ChildServerError) as exc:
+            self.report_problem(f"{exc}; {name} diagnostics are off (set {SECTION}.{name}Path)")
             return None
 
-    async def _stop_ty(self) -> None:
-        ty, self.engine.ty = self.engine.ty, None
-        if ty is not None:
-            await ty.stop()
+    async def _stop_child(self, name: str) -> None:
+        child = getattr(self.engine, name)
+        setattr(self.engine, name, None)
+        if child is not None:
+            await child.stop()
 
 
 def _encoding(kind: types.PositionEncodingKind | str | None) -> str:
@@ -354,7 +359,7 @@ def clear_findings(ls: PunieServer, *args: Any) -> None:
 
 @server.feature(types.SHUTDOWN)
 async def shutdown(ls: PunieServer, params: None) -> None:
-    await ls._stop_ty()
+    await asyncio.gather(*(ls._stop_child(name) for name in _CHILDREN))
     if ls.host is not None:
         await asyncio.to_thread(ls.host.stop)  # joins the model thread: not on the loop
 

@@ -1,4 +1,4 @@
-"""Diagnostics for open buffers: ruff on the buffer's text, ty through its own server.
+"""Diagnostics for open buffers, from `ruff server` and `ty server` run as children.
 
 Push clients get debounced `textDocument/publishDiagnostics` with the document version; a
 newer change cancels the computation for an older one, so nothing stale is published. Pull
@@ -15,10 +15,8 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec, TextDocument
 
-from punie_lsp.server.positions import range_json, to_range
+from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.settings import Settings
-from punie_lsp.server.ty_server import TyError, TyServer
-from punie_lsp.tools import RuffResult, RuffViolation, ruff_check_text
 
 log = logging.getLogger(__name__)
 
@@ -44,39 +42,26 @@ class Snapshot:
         return cls(doc.uri, doc.version or 0, doc.source, list(doc.lines), path)
 
 
-def ruff_diagnostics(
-    result: RuffResult, snap: Snapshot, codec: PositionCodec
-) -> list[types.Diagnostic]:
-    return [_ruff_diagnostic(v, snap, codec) for v in result.violations]
-
-
-def _ruff_diagnostic(v: RuffViolation, snap: Snapshot, codec: PositionCodec) -> types.Diagnostic:
-    data: dict[str, object] = {"version": snap.version, "code": v.code, "noqaRow": v.noqa_row}
-    if v.fix is not None:
+def ruff_data(d: types.Diagnostic, version: int, positions_ok: bool) -> types.Diagnostic:
+    """Rewrite `ruff server`'s fix data into ours, which the quick fixes read (actions.py):
+    the buffer version it belongs to, the safe fix's edits and the row for `# noqa`."""
+    raw = d.data if isinstance(d.data, dict) else {}
+    data: dict[str, object] = {"version": version, "code": d.code}
+    edits = raw.get("edits") or []
+    # ruff server only sends the edits of fixes it may apply unasked: safe ones.
+    if edits and positions_ok:
         data["fix"] = {
-            "title": v.fix.message or f"Fix {v.code}",
-            "applicability": v.fix.applicability,
-            "edits": [
-                {
-                    "range": range_json(
-                        to_range(codec, snap.lines, e.line, e.column, e.end_line, e.end_column)
-                    ),
-                    "newText": e.content,
-                }
-                for e in v.fix.edits
-            ],
+            "title": raw.get("title") or f"Fix {d.code}",
+            "applicability": "safe",
+            "edits": edits,
         }
-    syntax = v.code == "invalid-syntax"
-    return types.Diagnostic(
-        range=to_range(codec, snap.lines, v.line, v.column, v.end_line, v.end_column),
-        message=v.message,
-        severity=types.DiagnosticSeverity.Error if syntax else types.DiagnosticSeverity.Warning,
-        code=v.code,
-        code_description=types.CodeDescription(href=v.url) if v.url else None,
-        source="ruff",
-        tags=[types.DiagnosticTag.Unnecessary] if v.code in _UNNECESSARY else None,
-        data=data,
-    )
+    noqa = raw.get("noqa_edit")
+    if isinstance(noqa, dict):
+        data["noqaRow"] = int(noqa["range"]["start"]["line"]) + 1
+    if d.code == "invalid-syntax" or d.code is None:
+        d.severity = types.DiagnosticSeverity.Error
+    d.data = data
+    return d
 
 
 class DiagnosticsEngine:
@@ -91,7 +76,8 @@ class DiagnosticsEngine:
         self.report_problem = report_problem
         self.settings = Settings()
         self.codec = PositionCodec()
-        self.ty: TyServer | None = None
+        self.ty: ChildServer | None = None
+        self.ruff: ChildServer | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
         # Findings of model-run snippets (source "punie"), shown beside ruff's and ty's.
         self.extra: dict[str, list[types.Diagnostic]] = {}
@@ -100,8 +86,8 @@ class DiagnosticsEngine:
     async def compute(self, snap: Snapshot) -> list[types.Diagnostic]:
         """Every enabled source's diagnostics for this version of the buffer."""
         jobs = []
-        if self.settings.sources.ruff:
-            jobs.append(self._ruff(snap))
+        if self.settings.sources.ruff and self.ruff is not None:
+            jobs.append(self._ruff(snap, self.ruff))
         if self.settings.sources.ty and self.ty is not None:
             jobs.append(self._ty(snap, self.ty))
         found: list[types.Diagnostic] = []
@@ -119,8 +105,9 @@ class DiagnosticsEngine:
         """The buffer closed: stop its work, drop it from ty, clear what was published."""
         if (old := self._pending.pop(uri, None)) is not None:
             old.cancel()
-        if self.ty is not None:
-            self.ty.close(uri)
+        for child in (self.ty, self.ruff):
+            if child is not None:
+                child.close(uri)
         if push:
             self._last.pop(uri, None)
             self.publish(uri, None, list(self.extra.get(uri, [])))
@@ -147,28 +134,28 @@ class DiagnosticsEngine:
             del self._pending[snap.uri]
             self._publish(snap.uri, snap.version, found)
 
-    async def _ruff(self, snap: Snapshot) -> list[types.Diagnostic]:
-        result = await asyncio.to_thread(
-            ruff_check_text,
-            snap.text,
-            snap.path,
-            executable=self.settings.ruff_path,
-            timeout=self.settings.tool_timeout,
-        )
-        if result.parse_error:
-            self.report_problem(f"ruff: {result.parse_error}")
-            return []
-        return ruff_diagnostics(result, snap, self.codec)
+    async def _ruff(self, snap: Snapshot, ruff: ChildServer) -> list[types.Diagnostic]:
+        found = await self._pull(snap, ruff)
+        return [ruff_data(d, snap.version, ruff.same_encoding) for d in found]
 
-    async def _ty(self, snap: Snapshot, ty: TyServer) -> list[types.Diagnostic]:
+    async def _ty(self, snap: Snapshot, ty: ChildServer) -> list[types.Diagnostic]:
+        # ty's server also sends hints without a rule code ("`x` is unused"); `ty check`
+        # does not report those, and they are not type errors.
+        return [d for d in await self._pull(snap, ty) if d.code is not None]
+
+    async def _pull(self, snap: Snapshot, child: ChildServer) -> list[types.Diagnostic]:
         try:
-            ty.sync(snap.uri, snap.version, snap.text)
-            return await ty.diagnostics(snap.uri, snap.lines)
-        except TyError as exc:
-            # A ty that hangs or dies is switched off until the settings change, so one bad
-            # executable costs one message, not one per keystroke.
-            self.report_problem(f"{exc}; ty diagnostics are off until the settings change")
-            if self.ty is ty:
+            child.sync(snap.uri, snap.version, snap.text)
+            return await child.diagnostics(snap.uri, snap.lines)
+        except ChildServerError as exc:
+            # A server that hangs or dies is switched off until the settings change, so one
+            # bad executable costs one message, not one per keystroke.
+            self.report_problem(
+                f"{exc}; {child.name} diagnostics are off until the settings change"
+            )
+            if self.ruff is child:
+                self.ruff = None
+            if self.ty is child:
                 self.ty = None
-                await ty.stop()
+            await child.stop()
             return []

@@ -1,7 +1,9 @@
-"""A client for ty's own language server, which type-checks unsaved buffers incrementally.
+"""A client for a tool's own language server (`ty server`, `ruff server`) run as a child.
 
-`ty check` has no stdin mode; ty's server does, and answers a pull for a changed buffer in a
-millisecond or two where a `ty check` process takes tens (docs/performance.md).
+Both tools keep the project analysed between keystrokes and answer a pull for a changed
+buffer in a millisecond or two, where a fresh `ty check` or `ruff check` process takes tens
+(docs/performance.md); `ty check` also has no stdin mode at all. We forward each buffer version
+as a whole-text change and pull that tool's diagnostics for it.
 """
 
 import asyncio
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class _TolerantProtocol(LanguageServerProtocol):
-    """Keeps ty's initialize result as plain JSON.
+    """Keeps the child's initialize result as plain JSON.
 
     lsprotocol cannot structure every capability ty advertises (its notebook filters), and we
     only need the negotiated position encoding from it.
@@ -32,12 +34,15 @@ class _TolerantProtocol(LanguageServerProtocol):
         return None if method == types.INITIALIZE else super().get_result_type(method)
 
 
-class TyError(Exception):
-    """ty's server could not start or answer in time."""
+class ChildServerError(Exception):
+    """The tool's server could not start, died, or did not answer in time."""
 
 
-class TyServer:
-    def __init__(self, executable: str, root_uri: str | None, encoding: str, timeout: float):
+class ChildServer:
+    def __init__(
+        self, name: str, executable: str, root_uri: str | None, encoding: str, timeout: float
+    ):
+        self.name = name  # "ty" or "ruff": the diagnostics' source
         self.executable = executable
         self.root_uri = root_uri
         self.encoding = encoding  # what our client speaks; ranges are converted to it
@@ -45,9 +50,10 @@ class TyServer:
         self._client = LanguageClient("punie-lsp", "0.1", protocol_cls=_TolerantProtocol)
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
         self._client.feature(types.WINDOW_LOG_MESSAGE)(self._log_message)
-        self._ty_codec = PositionCodec(types.PositionEncodingKind.Utf16)
+        self._codec = PositionCodec(types.PositionEncodingKind.Utf16)
         self._versions: dict[str, int] = {}
         self._stderr: asyncio.Task[None] | None = None
+        self._last_stderr = ""
 
     async def start(self) -> None:
         try:
@@ -55,17 +61,42 @@ class TyServer:
             # script's children would otherwise hold the pipes open).
             await self._client.start_io(self.executable, "server", start_new_session=True)
             self._stderr = asyncio.create_task(self._drain_stderr())
-            result = await asyncio.wait_for(
-                self._client.protocol.send_request_async(types.INITIALIZE, self._init_params()),
-                self.timeout,
+            result = await self._answer_or_exit(
+                self._client.protocol.send_request_async(types.INITIALIZE, self._init_params())
             )
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ChildServerError) as exc:
             await self.stop()
-            raise TyError(f"ty server did not start: {exc or 'timed out'}") from exc
-        encoding = getattr(getattr(result, "capabilities", None), "positionEncoding", "utf-16")
-        self._ty_codec = PositionCodec(encoding or types.PositionEncodingKind.Utf16)
+            why = str(exc) or f"no answer within {self.timeout:g} s"
+            raise ChildServerError(f"{self.name} server did not start: {why}") from exc
+        # pygls hands the untyped result over as attribute-access objects.
+        capabilities = getattr(result, "capabilities", None)
+        encoding = getattr(capabilities, "positionEncoding", None) or "utf-16"
+        self._codec = PositionCodec(encoding)
         self._client.initialized(types.InitializedParams())
-        log.info("ty server started (%s, %s)", self.executable, encoding)
+        log.info("%s server started (%s, %s)", self.name, self.executable, encoding)
+
+    async def _answer_or_exit(self, request: Any) -> Any:
+        """The request's answer, or an error as soon as the process exits or time runs out."""
+        server = self._client._server
+        answer = asyncio.ensure_future(request)
+        exited = asyncio.ensure_future(server.wait() if server else asyncio.sleep(0))
+        done, _ = await asyncio.wait(
+            {answer, exited}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if answer in done:
+            exited.cancel()
+            try:
+                return answer.result()
+            except RuntimeError:  # pygls fails pending requests this way when the process dies
+                if server is None or server.returncode is None:
+                    raise
+        answer.cancel()
+        exited.cancel()
+        if server is not None and server.returncode is not None:
+            await asyncio.sleep(0.1)  # let the last stderr line arrive
+            detail = f": {self._last_stderr}" if self._last_stderr else ""
+            raise ChildServerError(f"it exited with code {server.returncode}{detail}")
+        raise TimeoutError
 
     async def stop(self) -> None:
         server = self._client._server
@@ -75,27 +106,29 @@ class TyServer:
                 self._client.exit(None)
                 await asyncio.wait_for(server.wait(), 2)
         except Exception:  # it may hang or already be gone; stopping must not fail
-            log.debug("ty server did not shut down cleanly", exc_info=True)
+            log.debug("%s server did not shut down cleanly", self.name, exc_info=True)
         if server is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGKILL)
         try:
             await asyncio.wait_for(self._client.stop(), 5)
         except TimeoutError:
-            log.warning("ty server's pipes did not close; abandoning it")
+            log.warning("%s server's pipes did not close; abandoning it", self.name)
         if self._stderr is not None:
             self._stderr.cancel()
 
     async def _drain_stderr(self) -> None:
-        """Read ty's stderr into our log; an unread pipe would fill up and stall ty."""
+        """Read the server's stderr into our log; an unread pipe would fill up and stall it."""
         server = self._client._server
         if server is None or server.stderr is None:
             return
         while line := await server.stderr.readline():
-            log.debug("ty stderr: %s", line.decode("utf-8", "replace").rstrip())
+            text = line.decode("utf-8", "replace").rstrip()
+            self._last_stderr = text or self._last_stderr
+            log.debug("%s stderr: %s", self.name, text)
 
     def sync(self, uri: str, version: int, text: str) -> None:
-        """Make ty see this version of the buffer (one whole-text change per version)."""
+        """Make the server see this version of the buffer (one whole-text change per version)."""
         known = self._versions.get(uri)
         if known == version:
             return
@@ -122,31 +155,35 @@ class TyServer:
                 types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
             )
 
+    @property
+    def same_encoding(self) -> bool:
+        """Whether the server's positions are already in our client's encoding."""
+        return self._codec.encoding == self.encoding
+
     async def diagnostics(self, uri: str, lines: list[str]) -> list[types.Diagnostic]:
-        """ty's rule diagnostics for the synced buffer, in our client's position encoding."""
+        """The server's diagnostics for the synced buffer, in our client's position encoding."""
         try:
-            report = await asyncio.wait_for(
+            report = await self._answer_or_exit(
                 self._client.text_document_diagnostic_async(
                     types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri=uri))
-                ),
-                self.timeout,
+                )
             )
         except TimeoutError:
-            raise TyError(f"ty server did not answer within {self.timeout:g} s") from None
-        except RuntimeError as exc:  # pygls reports a dead server this way
-            raise TyError(f"ty server failed: {exc}") from exc
+            raise ChildServerError(
+                f"{self.name} server did not answer within {self.timeout:g} s"
+            ) from None
+        except (RuntimeError, ChildServerError) as exc:  # pygls reports a dead server so
+            raise ChildServerError(f"{self.name} server failed: {exc}") from exc
         items = getattr(report, "items", None) or []
-        log.debug("ty: %d diagnostics for %s", len(items), uri)
-        # ty's server also sends hints without a rule code ("`x` is unused"); `ty check`
-        # does not report those, and they are not type errors.
-        return [self._convert(d, lines) for d in items if d.code is not None]
+        log.debug("%s: %d diagnostics for %s", self.name, len(items), uri)
+        return [self._convert(d, lines) for d in items]
 
     def _convert(self, diagnostic: types.Diagnostic, lines: list[str]) -> types.Diagnostic:
-        if self._ty_codec.encoding != self.encoding:
+        if not self.same_encoding:
             ours = PositionCodec(self.encoding)
-            server_range = self._ty_codec.range_from_client_units(lines, diagnostic.range)
+            server_range = self._codec.range_from_client_units(lines, diagnostic.range)
             diagnostic.range = ours.range_to_client_units(lines, server_range)
-        diagnostic.source = "ty"
+        diagnostic.source = self.name
         return diagnostic
 
     def _init_params(self) -> types.InitializeParams:
