@@ -119,7 +119,8 @@ class Session:
             env=env,
             limit=2**24,
         )
-        options = {"debounceMs": 0, "sources": self.sources}
+        # The model stays off: its loading would compete for the CPU with what is measured.
+        options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
         root = self.path.parent.parent.as_uri()
         init = {"processId": None, "rootUri": root, "capabilities": {}}
         self.send("initialize", {**init, "initializationOptions": options}, id=1)
