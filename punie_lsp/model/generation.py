@@ -1,5 +1,7 @@
-"""What every model backend returns, and how it fails."""
+"""What every model backend is, returns, and how it fails."""
 
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -19,3 +21,38 @@ class Generation:
     generation_tokens: int = 0
     prompt_seconds: float = 0.0  # until the first generated token
     generation_seconds: float = 0.0
+
+
+class Backend:
+    """What the server and the agent need of a model, whichever way it runs (in process,
+    remote, scripted): a load that may still be going on, and a blocking generate."""
+
+    description = ""
+
+    def __init__(self) -> None:
+        self.loaded = threading.Event()
+        self.load_error: str | None = None
+        self.load_seconds = 0.0
+
+    def start(self) -> "Backend":
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        pass
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        """Block until the model is ready; raises ModelError if loading failed."""
+        if not self.loaded.wait(timeout):
+            raise ModelError("the model is still loading")
+        if self.load_error:
+            raise ModelError(self.load_error)
+
+    def generate(
+        self,
+        turns: Sequence[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        raise NotImplementedError

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from punie_lsp.agent import prompt
-from punie_lsp.model.generation import Cancelled, Generation, ModelError
+from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +52,13 @@ def default_adapter() -> Path | None:
     return path if (path / "adapters.safetensors").is_file() else None
 
 
-class ModelHost:
+class ModelHost(Backend):
     def __init__(
         self, spec: ModelSpec | None = None, on_status: Callable[[str], None] | None = None
     ) -> None:
+        super().__init__()
         self.spec = spec or ModelSpec()
         self.on_status = on_status or (lambda message: None)
-        self.loaded = threading.Event()
-        self.load_error: str | None = None
-        self.load_seconds = 0.0
-        self.description = ""
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="punie-model", daemon=True)
@@ -81,13 +78,6 @@ class ModelHost:
         self._jobs.put(None)
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-
-    def wait_loaded(self, timeout: float | None = None) -> None:
-        """Block until the model is ready; raises ModelError if loading failed."""
-        if not self.loaded.wait(timeout):
-            raise ModelError("the model is still loading")
-        if self.load_error:
-            raise ModelError(self.load_error)
 
     def submit(
         self,
@@ -222,7 +212,7 @@ class ModelHost:
         return result
 
 
-def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Any:
+def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Backend:
     """The backend for spec, started: in-process mlx-lm, an OpenAI-compatible endpoint
     (a model that is an http(s) URL, optionally `URL#model-name`), or a scripted model."""
     if spec.model is not None and spec.model.startswith(("http://", "https://")):

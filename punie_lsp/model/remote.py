@@ -12,10 +12,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 
-from punie_lsp.model.generation import Cancelled, Generation, ModelError
+from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
 
 
-class RemoteModel:
+class RemoteModel(Backend):
     def __init__(
         self,
         base_url: str,
@@ -24,23 +24,12 @@ class RemoteModel:
         timeout: float = 120.0,
         on_status: Callable[[str], None] | None = None,
     ) -> None:
+        super().__init__()
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.api_key, self.timeout = model, api_key, timeout
-        self.loaded = threading.Event()
         self.loaded.set()  # nothing to load here; the endpoint is checked on first use
-        self.load_error: str | None = None
-        self.load_seconds = 0.0
         self.description = f"{model} at {base_url}"
         self.on_status = on_status
-
-    def start(self) -> "RemoteModel":
-        return self
-
-    def stop(self) -> None:
-        pass
-
-    def wait_loaded(self, timeout: float | None = None) -> None:
-        pass
 
     def generate(
         self,

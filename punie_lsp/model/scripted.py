@@ -15,18 +15,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from punie_lsp.model.generation import Cancelled, Generation, ModelError
+from punie_lsp.model.generation import Backend, Cancelled, Generation
 
 PREFIX = "scripted:"
 
 
-class ScriptedModel:
+class ScriptedModel(Backend):
     def __init__(self, script: str | Path, on_status: Callable[[str], None] | None = None):
+        super().__init__()
         self.script = Path(script)
         self.on_status = on_status or (lambda message: None)
-        self.loaded = threading.Event()
-        self.load_error: str | None = None
-        self.load_seconds = 0.0
         self.description = f"scripted ({self.script.name})"
         self.replies: list[str] = []
         self.delay = 0.0
@@ -49,15 +47,6 @@ class ScriptedModel:
             self.load_error = f"the scripted model could not be loaded: {exc}"
         self.load_seconds = time.perf_counter() - start
         self.loaded.set()
-
-    def stop(self) -> None:
-        pass
-
-    def wait_loaded(self, timeout: float | None = None) -> None:
-        if not self.loaded.wait(timeout):
-            raise ModelError("the model is still loading")
-        if self.load_error:
-            raise ModelError(self.load_error)
 
     def generate(
         self,

@@ -15,6 +15,7 @@ from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
 from punie_lsp.agent.loop import Answer
+from punie_lsp.model.generation import Backend
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.server import actions, ask_actions, commands, findings
 from punie_lsp.server.child_server import ChildServer, ChildServerError
@@ -40,7 +41,7 @@ class PunieServer(LanguageServer):
         self.init_options: Any = None
         self.settings_loaded = asyncio.Event()
         self._reported: set[str] = set()
-        self.host: Any = None  # ModelHost or ScriptedModel, once settings say which
+        self.host: Backend | None = None  # once the settings say which model
         self._host_spec: ModelSpec | None = None
         self._load_task: asyncio.Task[None] | None = None
 
@@ -132,7 +133,7 @@ class PunieServer(LanguageServer):
         self.host = make_host(spec, on_status=progress.report)
         self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
 
-    async def _announce_load(self, host: Any, progress: commands.Progress) -> None:
+    async def _announce_load(self, host: Backend, progress: commands.Progress) -> None:
         if progress.token is not None:
             try:
                 await self.work_done_progress.create_async(progress.token)

@@ -20,8 +20,7 @@ from pygls.uris import to_fs_path
 
 from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.agent.sandbox import Limits
-from punie_lsp.model.generation import Cancelled, ModelError
-from punie_lsp.model.host import ModelHost
+from punie_lsp.model.generation import Backend, Cancelled, ModelError
 from punie_lsp.server.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ class Progress:
 
 async def answer(
     ls: LanguageServer,
-    host: ModelHost,
+    host: Backend,
     settings: ModelSettings,
     params: AskParams,
     root: Path,
