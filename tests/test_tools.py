@@ -96,6 +96,7 @@ def test_pytest_run_reports_each_test() -> None:
     assert failed.message is not None and "assert 1 == 2" in failed.message
     assert all(t.duration >= 0 for t in result.tests)
     assert not (SAMPLE / ".pytest_cache").exists()  # nothing written into the project
+    assert not list(SAMPLE.rglob("__pycache__"))
 
 
 def test_tools_on_a_syntax_error_and_non_utf8_file(tmp_path: Path) -> None:

@@ -59,12 +59,14 @@ def run(
     stdin: str | None = None,
     timeout: float,
     ok_codes: tuple[int, ...] = (0, 1),
+    env: dict[str, str] | None = None,
 ) -> Completed:
     """Run argv to completion, killing its whole process group if it outlives timeout."""
     try:
         proc = subprocess.Popen(
             argv,
             cwd=cwd,
+            env=env,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

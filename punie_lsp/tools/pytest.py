@@ -1,5 +1,6 @@
 """pytest_run(): every test's outcome, from pytest's own --junitxml report."""
 
+import os
 import re
 import sys
 import tempfile
@@ -49,7 +50,9 @@ def pytest_run(
             target,
         ]
         try:
-            done = run(argv, cwd=root, timeout=timeout, ok_codes=_OK_CODES)
+            # No __pycache__ folders left in the user's project by our test runs.
+            env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+            done = run(argv, cwd=root, timeout=timeout, ok_codes=_OK_CODES, env=env)
         except ToolError as exc:
             return TestResult(success=False, parse_error=str(exc))
         if report.exists():
