@@ -14,7 +14,6 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
-from punie_lsp.agent.loop import Answer
 from punie_lsp.model.generation import Backend
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.server import actions, ask_actions, commands, findings
@@ -61,6 +60,19 @@ class PunieServer(LanguageServer):
     @property
     def versioned_edits(self) -> bool:
         return self._can("workspace", "workspace_edit", "document_changes")
+
+    @property
+    def shows_progress(self) -> bool:
+        return self._can("window", "work_done_progress")
+
+    @property
+    def root(self) -> Path:
+        """The workspace folder, resolved (tools and the sandbox see resolved paths)."""
+        return Path(self.workspace.root_path or ".").resolve()
+
+    def _ask_pull_clients_to_refresh(self) -> None:
+        if self._can("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
 
     def _can(self, *path: str) -> bool:
         node: Any = self.client_capabilities
@@ -128,19 +140,13 @@ class PunieServer(LanguageServer):
         self._host_spec, self.host = spec, None
         if spec is None:
             return
-        token = commands.new_token() if self._can("window", "work_done_progress") else None
-        progress = commands.Progress(self, token)
+        progress = commands.Progress.for_client(self, self.shows_progress)
         self.host = make_host(spec, on_status=progress.report)
         self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
 
     async def _announce_load(self, host: Backend, progress: commands.Progress) -> None:
-        if progress.token is not None:
-            try:
-                await self.work_done_progress.create_async(progress.token)
-                progress.begin("punie: loading the model", "starting")
-            except Exception as exc:  # a client that refuses progress still gets the model
-                log.info("no load progress: %s", exc)
-                progress.token = None
+        await progress.create()
+        progress.begin("punie: loading the model", "starting")
         await asyncio.to_thread(host.loaded.wait)
         if host.load_error:
             progress.end(host.load_error)
@@ -149,19 +155,16 @@ class PunieServer(LanguageServer):
             progress.end(f"ready: {host.description} ({host.load_seconds:.1f} s)")
             log.info("model loaded in %.1f s: %s", host.load_seconds, host.description)
 
-    def show_findings(self, answer: Answer) -> None:
-        """A model-run snippet's typed results replace the previous run's diagnostics."""
-        root = Path(self.workspace.root_path or ".")
-        found = findings.diagnostics(answer.results, root, self.engine.codec)
+    def set_findings(self, found: dict[str, list[types.Diagnostic]]) -> None:
+        """Model-run findings replace the previous run's (none: clear them)."""
         self.engine.set_extra(found, push=not self.pull)
-        if self.pull and self._can("workspace", "diagnostics", "refresh_support"):
-            self.workspace_diagnostic_refresh(None)
+        if self.pull:
+            self._ask_pull_clients_to_refresh()
 
     def refresh(self) -> None:
         """Diagnose every open buffer again (settings or other files changed)."""
         if self.pull:
-            if self._can("workspace", "diagnostics", "refresh_support"):
-                self.workspace_diagnostic_refresh(None)
+            self._ask_pull_clients_to_refresh()
             return
         for doc in list(self.workspace.text_documents.values()):
             self.engine.schedule(Snapshot.of(doc, self.workspace.root_path))
@@ -305,9 +308,8 @@ async def code_action(
             sources = [a for a in sources if a.edit is not None]
         found += sources
     if ls.host is not None:
-        root = Path(ls.workspace.root_path or ".").resolve()
         found += ask_actions.model_actions(
-            snap.uri, snap.path.resolve(), root, params.range,
+            snap.uri, snap.path.resolve(), ls.root, params.range,
             params.context.diagnostics, only, ls.llm_tags,
         )  # fmt: skip
     return found
@@ -338,24 +340,16 @@ async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     await ls.settings_loaded.wait()
     if ls.host is None:
         raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
-    token = commands.new_token() if ls._can("window", "work_done_progress") else None
-    if token is not None:
-        try:
-            await ls.work_done_progress.create_async(token)
-        except Exception:  # answer without progress rather than not at all
-            token = None
-    root = Path(ls.workspace.root_path or ".").resolve()
-    answer = await commands.answer(ls, ls.host, ls.engine.settings.model, params, root, token)
+    progress = commands.Progress.for_client(ls, ls.shows_progress)
+    answer = await commands.answer(ls, ls.host, ls.engine.settings.model, params, ls.root, progress)
     if answer.results:
-        ls.show_findings(answer)
+        ls.set_findings(findings.diagnostics(answer.results, ls.root, ls.engine.codec))
     return answer.model_dump(mode="json")
 
 
 @server.command(commands.CLEAR)
 def clear_findings(ls: PunieServer, *args: Any) -> None:
-    ls.engine.set_extra({}, push=not ls.pull)
-    if ls.pull and ls._can("workspace", "diagnostics", "refresh_support"):
-        ls.workspace_diagnostic_refresh(None)
+    ls.set_findings({})
 
 
 @server.feature(types.SHUTDOWN)

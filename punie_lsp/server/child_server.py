@@ -46,6 +46,7 @@ class ChildServer:
         self.executable = executable
         self.root_uri = root_uri
         self.encoding = encoding  # what our client speaks; ranges are converted to it
+        self._ours = PositionCodec(encoding)
         self.timeout = timeout
         self._client = LanguageClient("punie-lsp", "0.1", protocol_cls=_TolerantProtocol)
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
@@ -180,9 +181,8 @@ class ChildServer:
 
     def _convert(self, diagnostic: types.Diagnostic, lines: list[str]) -> types.Diagnostic:
         if not self.same_encoding:
-            ours = PositionCodec(self.encoding)
             server_range = self._codec.range_from_client_units(lines, diagnostic.range)
-            diagnostic.range = ours.range_to_client_units(lines, server_range)
+            diagnostic.range = self._ours.range_to_client_units(lines, server_range)
         diagnostic.source = self.name
         return diagnostic
 

@@ -75,6 +75,22 @@ class Progress:
         self.text = ""
         self.begun = False  # reports before begin (or after end) would confuse the client
 
+    @classmethod
+    def for_client(cls, ls: LanguageServer, supported: bool) -> "Progress":
+        """A progress with a fresh token when the client shows work-done progress."""
+        return cls(ls, new_token() if supported else None)
+
+    async def create(self) -> None:
+        """Register the token with the client; a client that refuses gets none (the work goes
+        on without progress rather than not at all)."""
+        if self.token is None:
+            return
+        try:
+            await self.ls.work_done_progress.create_async(self.token)
+        except Exception as exc:
+            log.info("no progress for this work: %s", exc)
+            self.token = None
+
     def begin(self, title: str, message: str) -> None:
         if self.token is not None:
             self.begun = True
@@ -114,9 +130,9 @@ async def answer(
     settings: ModelSettings,
     params: AskParams,
     root: Path,
-    token: types.ProgressToken | None,
+    progress: Progress,
 ) -> Answer:
-    progress = Progress(ls, token)
+    await progress.create()
     cancel = threading.Event()
     progress.begin("punie: answering", params.question[:80])
     progress.on_cancel(cancel.set)

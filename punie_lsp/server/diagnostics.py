@@ -20,9 +20,6 @@ from punie_lsp.server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Rules whose findings are dead code: clients grey these out.
-_UNNECESSARY = {"F401", "F841", "RUF100"}
-
 
 @dataclass(frozen=True)
 class Snapshot:

@@ -17,6 +17,7 @@ def diagnostics(
 ) -> dict[str, list[types.Diagnostic]]:
     """Type errors, lint violations and failing tests, on the files they concern."""
     found: dict[str, list[types.Diagnostic]] = {}
+    lines: dict[Path, list[str]] = {}  # each file read once, however many findings it has
 
     def add(
         file: str | None,
@@ -29,8 +30,10 @@ def diagnostics(
         if not file:
             return
         path = (root / file).resolve()
+        if path not in lines:
+            lines[path] = _lines(path)
         diagnostic = types.Diagnostic(
-            range=to_range(codec, _lines(path), *start, *end),
+            range=to_range(codec, lines[path], *start, *end),
             message=message,
             code=code,
             severity=severity,

@@ -43,14 +43,6 @@ def whole_document(codec: PositionCodec, lines: Sequence[str]) -> types.Range:
     return types.Range(start=start, end=end)
 
 
-def range_json(r: types.Range) -> dict[str, Any]:
-    """A range as plain JSON, to carry inside Diagnostic.data."""
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
-
-
 def range_from_json(data: dict[str, Any]) -> types.Range:
     return types.Range(
         start=types.Position(
