@@ -82,6 +82,13 @@ class PolicyError(Exception):
     """The snippet uses something it may not; the message says what and where."""
 
 
+def describe(exc: SyntaxError | PolicyError) -> str:
+    """The error a refused or unparsable snippet reports, the same wherever it is caught."""
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    return f"refused: {exc}"
+
+
 def check(code: str) -> ast.Module:
     """Parse and check a snippet; raises PolicyError (or SyntaxError) naming the problem."""
     if len(code) > MAX_CODE_CHARS:

@@ -35,10 +35,8 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
     limits = limits or Limits()
     try:
         policy.check(code)  # refuse early, with a clear message, without starting a process
-    except SyntaxError as exc:
-        return SandboxResult(error=f"SyntaxError: {exc.msg} (line {exc.lineno})")
-    except policy.PolicyError as exc:
-        return SandboxResult(error=f"refused: {exc}")
+    except (SyntaxError, policy.PolicyError) as exc:
+        return SandboxResult(error=policy.describe(exc))
     request = {
         "code": code,
         "root": str(Path(root).resolve()),

@@ -126,10 +126,8 @@ def run(request: dict[str, Any]) -> SandboxResult:
         limit(int(request["memory_mb"]), float(request["timeout"]))
         exec(code, namespace(root, output, runs, float(request["tool_timeout"])))
         error = None
-    except SyntaxError as exc:
-        error = f"SyntaxError: {exc.msg} (line {exc.lineno})"
-    except policy.PolicyError as exc:
-        error = f"refused: {exc}"
+    except (SyntaxError, policy.PolicyError) as exc:  # compile() can raise SyntaxError too
+        error = policy.describe(exc)
     except MemoryError:
         error = "MemoryError: the snippet used more memory than the sandbox allows"
     except RecursionError:

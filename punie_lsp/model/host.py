@@ -24,6 +24,9 @@ from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelErro
 
 log = logging.getLogger(__name__)
 
+# The `model.path` prefix of a scripted model (model/scripted.py), for protocol tests.
+SCRIPTED = "scripted:"
+
 # A reply ends at the end of its tool call; what a small model writes after it is noise.
 _STOP_TEXTS = ("</tool_call>",)
 
@@ -220,10 +223,10 @@ def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -
 
         url, _, name = spec.model.partition("#")
         return RemoteModel(url, name or "default", os.environ.get("PUNIE_API_KEY"))
-    if spec.model is not None and spec.model.startswith("scripted:"):
+    if spec.model is not None and spec.model.startswith(SCRIPTED):
         from punie_lsp.model.scripted import ScriptedModel
 
-        return ScriptedModel(spec.model.removeprefix("scripted:"), on_status).start()
+        return ScriptedModel(spec.model.removeprefix(SCRIPTED), on_status).start()
     return ModelHost(spec, on_status).start()
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from punie_lsp.model.generation import Backend, Cancelled, Generation
 
-PREFIX = "scripted:"
-
 
 class ScriptedModel(Backend):
     def __init__(self, script: str | Path, on_status: Callable[[str], None] | None = None):
