@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-file", type=Path, default=None, help="where the server logs")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    # vscode-languageclient (TransportKind.stdio) and other clients pass --stdio: it is the
+    # only transport, so the flag is accepted and changes nothing.
+    parser.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ class Client(LanguageClient):
         self.published: list[types.PublishDiagnosticsParams] = []
         self.versions: dict[str, int | None] = {}
         self.encoding = "utf-16"  # what the server negotiated
+        self.statuses: list[dict[str, Any]] = []  # punie/status notifications
 
 
 def _on_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
@@ -43,6 +44,12 @@ def _on_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) 
     client.published.append(params)
     client.diagnostics[params.uri] = params.diagnostics
     client.versions[params.uri] = params.version
+
+
+def _on_status(client: LanguageClient, params: Any) -> None:
+    assert isinstance(client, Client)
+    # pygls reads the params of a method it has no type for into a namedtuple.
+    client.statuses.append(params if isinstance(params, dict) else params._asdict())
 
 
 def _command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
@@ -62,6 +69,7 @@ def _make_client() -> Client:
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_publish
     register_lsp_features(client, features)
+    client.feature("punie/status")(_on_status)
     return client
 
 

@@ -71,3 +71,12 @@ def test_a_tool_that_cannot_run_exits_two(tmp_path: Path) -> None:
     done = punie("tool", "pytest", str(tmp_path))
     assert done.returncode == 2
     assert "pytest: cannot run" in done.stdout
+
+
+def test_serve_accepts_stdio_flag() -> None:
+    """vscode-languageclient and other clients add --stdio; it must not stop the server."""
+    from punie_lsp.cli import _parser
+
+    for argv in (["serve", "--stdio"], ["--stdio"]):
+        args = _parser().parse_args(argv)
+        assert args.stdio is True and args.command in ("serve", None)

@@ -83,6 +83,61 @@ async def test_progress_streams_the_answer(tmp_path: Path) -> None:
         assert len(messages) >= 5  # one per streamed word
 
 
+async def test_progress_on_the_clients_own_token(tmp_path: Path) -> None:
+    """A client may choose the workDoneToken itself (VS Code's extension does): the answer
+    streams on it, and the server asks the client to create no token of its own."""
+    options = script(tmp_path, "Lists are mutable; tuples are not.", delay=0.01)
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        lsp.progress_reports["mine"] = []  # pytest-lsp records progress on known tokens
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="punie.ask",
+                arguments=[{"question": "Lists or tuples?"}],
+                work_done_token="mine",
+            )
+        )
+        assert isinstance(result, dict)
+        assert result["answer"] == "Lists are mutable; tuples are not."
+        await wait_for(lambda: _ended(lsp.progress_reports["mine"]))
+        reports = lsp.progress_reports["mine"]
+        assert "answering" in _title(reports)
+        last = reports[-2]
+        assert isinstance(last, types.WorkDoneProgressReport)
+        assert last.message == "Lists are mutable; tuples are not."
+        others = [r for t, r in lsp.progress_reports.items() if t != "mine"]
+        assert not any("answering" in _title(r) for r in others)
+
+
+def _with_status(capabilities: types.ClientCapabilities) -> types.ClientCapabilities:
+    capabilities.experimental = {"punieStatus": True}
+    return capabilities
+
+
+async def test_model_status_notifications(tmp_path: Path) -> None:
+    caps = _with_status(client_capabilities("visual-studio-code"))
+    options = script(tmp_path, "Hi.", load_seconds=0.5)
+    async with session(tmp_path, root=SAMPLE, init_options=options, capabilities=caps) as lsp:
+        await wait_for(lambda: any(s["model"] == "ready" for s in lsp.statuses))
+        states = [s["model"] for s in lsp.statuses]
+        assert states[0] == "loading" and states[-1] == "ready"
+        assert lsp.statuses[-1]["message"].startswith("ready: ")
+        assert lsp.statuses[-1]["logFile"].endswith("punie-lsp.log")
+        # Turning the model off says so.
+        lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"punie": {"model": {"enabled": False}}})
+        )
+        await wait_for(lambda: lsp.statuses[-1]["model"] == "off")
+    missing = {"model": {"enabled": True, "path": f"scripted:{tmp_path / 'none.json'}"}}
+    caps = _with_status(client_capabilities("visual-studio-code"))
+    async with session(tmp_path, root=SAMPLE, init_options=missing, capabilities=caps) as lsp:
+        await wait_for(lambda: any(s["model"] == "error" for s in lsp.statuses))
+        assert "could not be loaded" in lsp.statuses[-1]["message"]
+    # A client that did not ask hears nothing.
+    async with session(tmp_path, root=SAMPLE, init_options=script(tmp_path, "Hi.")) as lsp:
+        await ask(lsp, "hello")
+        assert lsp.statuses == []
+
+
 async def test_a_question_while_loading_waits(tmp_path: Path) -> None:
     options = script(tmp_path, "Hello!", load_seconds=1.5)
     async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:

@@ -32,6 +32,10 @@ _CHILDREN = ("ruff", "ty")
 # How long to wait for the client's answer to workspace/configuration before going on.
 _CONFIG_TIMEOUT = 5.0
 
+# The model's state, for clients that show it (a status bar) and say so in their
+# capabilities as `experimental.punieStatus` (the way rust-analyzer offers serverStatus).
+STATUS = "punie/status"
+
 
 class PunieServer(LanguageServer):
     def __init__(self) -> None:
@@ -43,6 +47,7 @@ class PunieServer(LanguageServer):
         self.host: Backend | None = None  # once the settings say which model
         self._host_spec: ModelSpec | None = None
         self._load_task: asyncio.Task[None] | None = None
+        self.log_file: Path | None = None
 
     # What the client can do, read from its capabilities.
     @property
@@ -64,6 +69,11 @@ class PunieServer(LanguageServer):
     @property
     def shows_progress(self) -> bool:
         return self._can("window", "work_done_progress")
+
+    @property
+    def wants_status(self) -> bool:
+        experimental = self.client_capabilities.experimental
+        return isinstance(experimental, dict) and experimental.get("punieStatus") is True
 
     @property
     def root(self) -> Path:
@@ -139,20 +149,42 @@ class PunieServer(LanguageServer):
             threading.Thread(target=old.stop, daemon=True).start()  # never block the loop
         self._host_spec, self.host = spec, None
         if spec is None:
+            self.send_status("off", f"the model is off ({SECTION}.model.enabled)")
             return
         progress = commands.Progress.for_client(self, self.shows_progress)
-        self.host = make_host(spec, on_status=progress.report)
+        loop = asyncio.get_running_loop()
+
+        def on_status(message: str) -> None:  # on the model's thread
+            progress.report(message)
+            loop.call_soon_threadsafe(self.send_status, "loading", message, spec)
+
+        self.send_status("loading", "starting", spec)
+        self.host = make_host(spec, on_status=on_status)
         self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
+
+    def send_status(self, state: str, message: str, spec: ModelSpec | None = None) -> None:
+        """Tell a client that asked for it what the model is doing; a model replaced by a
+        settings change no longer speaks."""
+        if not self.wants_status or (spec is not None and spec != self._host_spec):
+            return
+        log_file = str(self.log_file) if self.log_file else None
+        self.protocol.notify(STATUS, {"model": state, "message": message, "logFile": log_file})
 
     async def _announce_load(self, host: Backend, progress: commands.Progress) -> None:
         await progress.create()
         progress.begin("punie: loading the model", "starting")
         await asyncio.to_thread(host.loaded.wait)
+        current = host is self.host  # not replaced by a settings change while loading
         if host.load_error:
             progress.end(host.load_error)
-            self.report_problem(host.load_error)
+            if current:
+                self.send_status("error", host.load_error)
+                self.report_problem(host.load_error)
         else:
-            progress.end(f"ready: {host.description} ({host.load_seconds:.1f} s)")
+            ready = f"ready: {host.description} ({host.load_seconds:.1f} s)"
+            progress.end(ready)
+            if current:
+                self.send_status("ready", ready)
             log.info("model loaded in %.1f s: %s", host.load_seconds, host.description)
 
     def set_findings(self, found: dict[str, list[types.Diagnostic]]) -> None:
@@ -340,7 +372,7 @@ async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     await ls.settings_loaded.wait()
     if ls.host is None:
         raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
-    progress = commands.Progress.for_client(ls, ls.shows_progress)
+    progress = commands.Progress.for_client(ls, ls.shows_progress, params.work_done_token)
     answer = await commands.answer(ls, ls.host, ls.engine.settings.model, params, ls.root, progress)
     if answer.results:
         ls.set_findings(findings.diagnostics(answer.results, ls.root, ls.engine.codec))
@@ -361,5 +393,6 @@ async def shutdown(ls: PunieServer, params: None) -> None:
 
 def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:
     path = logs.setup(log_file, log_level)
+    server.log_file = path
     log.info("punie-lsp %s starting; log file %s", __version__, path)
     server.start_io()

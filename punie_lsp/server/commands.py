@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -33,6 +33,9 @@ class AskParams(BaseModel):
     question: str
     uri: str | None = None
     range: dict[str, Any] | None = None
+    # The request's own workDoneToken (server/protocol.py puts it here): the client chose it
+    # and already listens on it, so no window/workDoneProgress/create is needed.
+    work_done_token: int | str | None = Field(default=None, alias="workDoneToken")
 
 
 def parse_params(args: tuple[Any, ...]) -> AskParams:
@@ -69,21 +72,29 @@ def question_text(params: AskParams, root: Path) -> str:
 class Progress:
     """Work-done progress for one answer, thread-safe (reports come from worker threads)."""
 
-    def __init__(self, ls: LanguageServer, token: types.ProgressToken | None) -> None:
+    def __init__(
+        self, ls: LanguageServer, token: types.ProgressToken | None, created: bool = False
+    ) -> None:
         self.ls, self.token = ls, token
+        self.created = created  # the client made the token: do not ask it to create one
         self.loop = asyncio.get_running_loop()
         self.text = ""
         self.begun = False  # reports before begin (or after end) would confuse the client
 
     @classmethod
-    def for_client(cls, ls: LanguageServer, supported: bool) -> "Progress":
-        """A progress with a fresh token when the client shows work-done progress."""
+    def for_client(
+        cls, ls: LanguageServer, supported: bool, token: types.ProgressToken | None = None
+    ) -> "Progress":
+        """Progress on the client's own token, else on a fresh one when the client shows
+        work-done progress."""
+        if token is not None:
+            return cls(ls, token, created=True)
         return cls(ls, new_token() if supported else None)
 
     async def create(self) -> None:
         """Register the token with the client; a client that refuses gets none (the work goes
         on without progress rather than not at all)."""
-        if self.token is None:
+        if self.token is None or self.created:
             return
         try:
             await self.ls.work_done_progress.create_async(self.token)

@@ -1,16 +1,20 @@
-"""pygls' protocol, answering malformed requests with an error instead of silence.
+"""pygls' protocol, with two mends.
 
-pygls logs a request whose params do not match the LSP schema and drops it, so the client
-waits forever. JSON-RPC asks for an "invalid params" error answer, which this gives.
+- pygls logs a request whose params do not match the LSP schema and drops it, so the client
+  waits forever. JSON-RPC asks for an "invalid params" error answer, which this gives.
+- pygls hands a command only its arguments, so a `workDoneToken` the client chose for
+  `workspace/executeCommand` would be lost; it is passed on inside an object argument.
 """
 
 import logging
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +54,13 @@ class PunieProtocol(LanguageServerProtocol):
             message=f"invalid params for {message.method}: {message.problem}",
         )
         self._send_response(message.id, error=error)
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(
+        self, params: types.ExecuteCommandParams
+    ) -> Generator[Any, Any, Any]:
+        token = params.work_done_token
+        first = params.arguments[0] if params.arguments else None
+        if token is not None and isinstance(first, dict):
+            first.setdefault("workDoneToken", token)
+        return (yield from super().lsp_workspace__execute_command(params))
