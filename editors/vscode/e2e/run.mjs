@@ -1,0 +1,237 @@
+// The packaged extension in a real VS Code workbench: code-server with the .vsix installed,
+// driven by Debian's headless Chromium through playwright-core. Prints what it saw as JSON
+// (tests/test_vscode.py checks it) and saves screenshots.
+//
+//   node run.mjs --vsix F --folder DIR --file REL --server CMD --question Q [--screenshots DIR]
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    vsix: { type: "string" },
+    folder: { type: "string" },
+    file: { type: "string" },
+    server: { type: "string" },
+    question: { type: "string" },
+    screenshots: { type: "string" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+  },
+});
+for (const name of ["vsix", "folder", "file", "server", "question"]) {
+  if (!opts[name]) {
+    console.error(`missing --${name}`);
+    process.exit(2);
+  }
+}
+
+const codeServer = join(here, "node_modules", ".bin", "code-server");
+const work = mkdtempSync(join(tmpdir(), "punie-vscode-e2e-"));
+const userData = join(work, "user-data");
+const extensions = join(work, "extensions");
+const log = (message) => console.error(`[e2e ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what, check, timeoutMs, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+const port = await freePort();
+const config = join(work, "cs.yaml");
+// Always pass --config: without it code-server writes a password file into the home directory.
+writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+const common = ["--config", config, "--user-data-dir", userData, "--extensions-dir", extensions];
+
+log(`installing ${opts.vsix}`);
+const install = spawnSync(codeServer, [...common, "--install-extension", opts.vsix], { encoding: "utf8" });
+if (install.status !== 0) {
+  console.error(install.stdout, install.stderr);
+  process.exit(1);
+}
+
+mkdirSync(join(userData, "User"), { recursive: true });
+writeFileSync(
+  join(userData, "User", "settings.json"),
+  JSON.stringify(
+    {
+      "punie.server.command": [opts.server, "serve"],
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "security.workspace.trust.enabled": false,
+      "telemetry.telemetryLevel": "off",
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "extensions.ignoreRecommendations": true,
+      "update.mode": "none",
+      "window.commandCenter": false,
+      "git.enabled": false,
+      "git.openRepositoryInParentFolders": "never",
+      "workbench.secondarySideBar.defaultVisibility": "hidden",
+    },
+    null,
+    2,
+  ),
+);
+
+log(`starting code-server on port ${port}`);
+const server = spawn(
+  codeServer,
+  [...common, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", opts.folder],
+  { detached: true, stdio: ["ignore", "pipe", "pipe"] },
+);
+let serverLog = "";
+server.stdout.on("data", (chunk) => (serverLog += chunk));
+server.stderr.on("data", (chunk) => (serverLog += chunk));
+
+let browser;
+const result = { problems: [], exchanges: [], status: null, errors: [] };
+try {
+  await until(
+    "code-server /healthz",
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+  );
+  browser = await chromium.launch({
+    executablePath: opts.chromium,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => result.errors.push(String(error)));
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(opts.folder)}`);
+  await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
+  log("workbench up; opening the file");
+
+  // Open the file with Quick Open (steadier than clicking through the explorer tree).
+  await page.waitForSelector(".explorer-folders-view", { timeout: 60_000 });
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+  await page.keyboard.type(opts.file);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${basename(opts.file)}"]`);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".monaco-editor .squiggly-warning, .monaco-editor .squiggly-error", {
+    timeout: 120_000,
+  });
+  log("squiggles shown; reading the Problems panel");
+
+  await page.keyboard.press("Control+Shift+M");
+  await page.waitForSelector(".markers-panel .monaco-list-row", { timeout: 30_000 });
+  // ruff answers first; wait until ty's findings are listed as well.
+  await until(
+    "ruff and ty problems",
+    async () => {
+      const text = await page.locator(".markers-panel").innerText();
+      return text.includes("F401") && text.includes("missing-union-attribute");
+    },
+    60_000,
+  );
+  result.problems = await page
+    .locator(".markers-panel .monaco-list-row")
+    .evaluateAll((rows) => rows.map((row) => `${row.getAttribute("aria-label")} | ${row.textContent}`));
+  if (opts.screenshots) {
+    await page.screenshot({ path: join(opts.screenshots, "vscode-diagnostics.png") });
+  }
+
+  log("running Punie: Ask");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("F1");
+  await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+  await page.keyboard.type("Punie: Ask");
+  // "Ask about Selection" is hidden without a selection, so the first match is "Ask".
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Punie: Ask" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.quick-input-widget .quick-input-title:has-text("Punie: Ask")', {
+    state: "visible",
+  });
+  await page.keyboard.type(opts.question);
+  await page.keyboard.press("Enter");
+
+  // The panel is a webview: its page lives in a nested frame.
+  const panel = await until(
+    "the Ask panel",
+    async () => {
+      for (const frame of page.frames()) {
+        if (await frame.$("#history").catch(() => null)) {
+          return frame;
+        }
+      }
+      return null;
+    },
+    60_000,
+  );
+  log("panel open; waiting for the answer");
+  await panel.waitForSelector(".exchange.done, .exchange.error", { timeout: 300_000 });
+  const statusItem = page.locator(".statusbar-item", { has: page.locator(".codicon") }).filter({ hasText: "Punie" });
+  result.status = await statusItem.first().evaluate((item) => item.innerHTML);
+  if (opts.screenshots) {
+    await page.screenshot({ path: join(opts.screenshots, "vscode-ask.png") });
+  }
+
+  log("asking again from the panel, then cancelling");
+  await panel.fill("#question", "Explain, in detail and at length, what every function in this project does.");
+  await panel.press("#question", "Enter");
+  await panel.waitForSelector("#exchange-2", { timeout: 30_000 });
+  await panel.waitForSelector("#cancel:not([disabled])", { timeout: 30_000 });
+  await panel.click("#cancel");
+  await panel.waitForSelector("#exchange-2.cancelled, #exchange-2.done, #exchange-2.error", {
+    timeout: 60_000,
+  });
+  result.exchanges = await panel
+    .locator(".exchange")
+    .evaluateAll((nodes) =>
+      nodes.map((node) => ({ state: node.getAttribute("data-state"), text: node.innerText })),
+    );
+} catch (error) {
+  result.errors.push(String(error?.stack ?? error));
+  log(`failed: ${error}`);
+  log(`code-server log:\n${serverLog.slice(-4000)}`);
+} finally {
+  await browser?.close();
+  try {
+    process.kill(-server.pid, "SIGTERM"); // its whole process group: the extension host too
+  } catch {
+    // already gone
+  }
+}
+console.log(JSON.stringify(result, null, 2));
+process.exit(result.errors.length === 0 ? 0 : 1);

@@ -1,0 +1,132 @@
+// Wires the extension: the language client, the Ask panel, the status bar, commands, chat.
+import { existsSync } from "node:fs";
+import * as vscode from "vscode";
+import { type LanguageClient, State } from "vscode-languageclient/node";
+import { askArgument, errorText } from "./ask";
+import { AskPanel } from "./askPanel";
+import { registerChat } from "./chat";
+import { createClient, launchCommand, SECTION, STATUS_NOTIFICATION } from "./client";
+import { describeLaunch, type Launch } from "./launch";
+import { StatusBar } from "./statusBar";
+import { isModelState } from "./statusView";
+
+let client: LanguageClient | undefined;
+let logFile: string | undefined; // the server's log, from punie/status
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("Punie", { log: true });
+  const status = new StatusBar();
+  const panel = new AskPanel(context.extensionUri, () => client);
+  context.subscriptions.push(output, status, panel);
+
+  async function start(): Promise<void> {
+    const launch = await launchCommand();
+    output.appendLine(`Starting ${describeLaunch(launch)} (from ${launch.source})`);
+    const started = createClient(launch, output, (argument) => panel.ask(argument));
+    started.onDidChangeState((change) => {
+      if (change.newState === State.Stopped) {
+        status.set("stopped", "");
+      }
+    });
+    started.onNotification(STATUS_NOTIFICATION, (params: Record<string, unknown>) => {
+      if (isModelState(params.model)) {
+        status.set(params.model, typeof params.message === "string" ? params.message : "");
+      }
+      if (typeof params.logFile === "string") {
+        logFile = params.logFile;
+      }
+    });
+    client = started;
+    status.set("starting", "");
+    try {
+      await started.start();
+    } catch (error) {
+      status.set("stopped", errorText(error));
+      void startFailed(launch, error);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const stopping = client;
+    client = undefined;
+    panel.cancelAll();
+    if (stopping !== undefined) {
+      try {
+        await stopping.stop();
+      } catch (error) {
+        output.appendLine(`Stopping punie-lsp: ${errorText(error)}`);
+      }
+    }
+  }
+
+  async function startFailed(launch: Launch, error: unknown): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(
+      `punie-lsp did not start (${describeLaunch(launch)}): ${errorText(error)}. ` +
+        "Install it in the selected Python environment (pip install punie-lsp) " +
+        `or set ${SECTION}.server.command.`,
+      "Open Settings",
+      "Show Logs",
+    );
+    if (choice === "Open Settings") {
+      void vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.server`);
+    } else if (choice === "Show Logs") {
+      output.show();
+    }
+  }
+
+  async function askQuestion(withSelection: boolean): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (withSelection && (editor === undefined || editor.selection.isEmpty)) {
+      void vscode.window.showInformationMessage("Punie: select some code first.");
+      return;
+    }
+    const question = await vscode.window.showInputBox({
+      title: withSelection ? "Punie: Ask about Selection" : "Punie: Ask",
+      prompt: withSelection
+        ? "A question about the selected lines"
+        : "A question about this project (tests, types, lint) or about Python",
+      value: withSelection ? "Explain this code." : undefined,
+      ignoreFocusOut: true,
+    });
+    if (question !== undefined && question.trim() !== "") {
+      await panel.ask(askArgument(question.trim(), editor, withSelection));
+    }
+  }
+
+  async function showLogs(): Promise<void> {
+    if (logFile !== undefined && existsSync(logFile)) {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(logFile));
+      await vscode.window.showTextDocument(document, { preview: true });
+    }
+    output.show(true);
+  }
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("punie.askQuestion", () => askQuestion(false)),
+    vscode.commands.registerCommand("punie.askAboutSelection", () => askQuestion(true)),
+    vscode.commands.registerCommand("punie.cancelAnswer", () => panel.cancelAll()),
+    vscode.commands.registerCommand("punie.restartServer", async () => {
+      await stop();
+      await start();
+    }),
+    vscode.commands.registerCommand("punie.showLogs", showLogs),
+    vscode.workspace.onDidChangeConfiguration(async (change) => {
+      // Other settings reach the running server through workspace/configuration.
+      if (change.affectsConfiguration(`${SECTION}.server.command`)) {
+        await stop();
+        await start();
+      }
+    }),
+    { dispose: () => void stop() },
+  );
+  const chat = registerChat(() => client);
+  if (chat !== undefined) {
+    context.subscriptions.push(chat);
+  }
+  await start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
