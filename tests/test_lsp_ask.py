@@ -69,6 +69,29 @@ async def test_a_tool_answer_and_its_findings_as_diagnostics(tmp_path: Path) -> 
         await wait_for(lambda: all(d.source != "punie" for d in lsp.diagnostics.get(uri, [])))
 
 
+async def test_findings_in_unopened_files_reach_a_pull_client(tmp_path: Path) -> None:
+    """Neovim 0.11 and VS Code pull diagnostics for open files only: a failing test in a file
+    nobody opened is pushed instead, and handed to the pull while the file is open."""
+    options = script(tmp_path, RUN_TESTS)
+    async with session(tmp_path, root=SAMPLE, init_options=options, client="neovim@v0.11.0") as lsp:
+        await ask(lsp, "Which tests fail?")
+        uri = FAILING_TEST.as_uri()
+        await wait_for(lambda: any(d.source == "punie" for d in lsp.diagnostics.get(uri, [])))
+        # Opened: the pushed copy is cleared and the pull report carries the finding.
+        open_doc(lsp, FAILING_TEST)
+        await wait_for(lambda: len(lsp.diagnostics[uri]) == 0)
+        report = await lsp.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+        assert [d.range.start.line for d in report.items if d.source == "punie"] == [10]
+        # Closed: pushed again.
+        lsp.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
+        )
+        await wait_for(lambda: any(d.source == "punie" for d in lsp.diagnostics.get(uri, [])))
+
+
 async def test_progress_streams_the_answer(tmp_path: Path) -> None:
     options = script(tmp_path, "The walrus operator assigns inside an expression.", delay=0.01)
     async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:

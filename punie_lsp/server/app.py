@@ -189,9 +189,20 @@ class PunieServer(LanguageServer):
 
     def set_findings(self, found: dict[str, list[types.Diagnostic]]) -> None:
         """Model-run findings replace the previous run's (none: clear them)."""
+        touched = set(self.engine.extra) | set(found)
         self.engine.set_extra(found, push=not self.pull)
         if self.pull:
+            # A pull client asks only about the files it has open; findings elsewhere (the
+            # failing test in a file nobody opened) are pushed, until the file opens.
+            for uri in sorted(touched):
+                if uri not in self.workspace.text_documents:
+                    self.publish(uri, None, found.get(uri, []))
             self._ask_pull_clients_to_refresh()
+
+    def hand_findings_to_pull(self, uri: str, opened: bool) -> None:
+        """In pull mode, a file's findings move between push (closed) and pull (open)."""
+        if self.pull and uri in self.engine.extra:
+            self.publish(uri, None, [] if opened else self.engine.extra[uri])
 
     def refresh(self) -> None:
         """Diagnose every open buffer again (settings or other files changed)."""
@@ -269,6 +280,8 @@ async def did_change(
     ls: PunieServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
 ) -> None:
     await ls.settings_loaded.wait()
+    if isinstance(params, types.DidOpenTextDocumentParams):
+        ls.hand_findings_to_pull(params.text_document.uri, opened=True)
     if not ls.pull and (snap := ls.snapshot(params.text_document.uri)) is not None:
         ls.engine.schedule(snap)
 
@@ -281,6 +294,7 @@ def did_save(ls: PunieServer, params: types.DidSaveTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PunieServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.engine.forget(params.text_document.uri, push=not ls.pull)
+    ls.hand_findings_to_pull(params.text_document.uri, opened=False)
 
 
 @server.feature(
