@@ -67,3 +67,15 @@ async def test_log_file_is_where_the_docs_say(tmp_path: Path) -> None:
     text = log.read_text(encoding="utf-8")
     assert "starting" in text
     assert "ty not found" in text
+
+
+async def test_an_early_configuration_change_starts_ruff_and_ty_once(tmp_path: Path) -> None:
+    """Eglot sends didChangeConfiguration right after `initialized`: both reload the settings,
+    and each used to start its own ruff and ty servers, leaving one pair orphaned."""
+    async with session(tmp_path) as lsp:
+        lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+        uri = open_doc(lsp, PROBLEMS)
+        assert await published(lsp, uri, 1)
+    log = (tmp_path / "state" / "punie-lsp" / "punie-lsp.log").read_text()
+    assert log.count("ruff server started") == 1, log
+    assert log.count("ty server started") == 1, log

@@ -62,6 +62,9 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
     env = dict(
         os.environ,
+        # .ci/run preloads OpenBLAS for the in-process model tests; Chromium's GPU process dies
+        # under it ("GPU process isn't usable"). punie-lsp preloads it for itself anyway.
+        LD_PRELOAD="",
         PATH=f"{NODE24.parent}{os.pathsep}{os.environ['PATH']}",
         XDG_STATE_HOME=str(tmp_path / "state"),
         XDG_CACHE_HOME=os.environ.get("PUNIE_TEST_CACHE", str(tmp_path / "cache")),

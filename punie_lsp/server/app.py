@@ -43,6 +43,9 @@ class PunieServer(LanguageServer):
         self.engine = DiagnosticsEngine(self.publish, self.report_problem)
         self.init_options: Any = None
         self.settings_loaded = asyncio.Event()
+        # `initialized` and an early didChangeConfiguration (eglot sends one at once) must not
+        # both see no ruff and start one each.
+        self._settings_lock = asyncio.Lock()
         self._reported: set[str] = set()
         self.host: Backend | None = None  # once the settings say which model
         self._host_spec: ModelSpec | None = None
@@ -115,6 +118,10 @@ class PunieServer(LanguageServer):
 
     async def load_settings(self, pushed: Any = None) -> None:
         """Resolve settings from initializationOptions and the client's configuration."""
+        async with self._settings_lock:
+            await self._load_settings(pushed)
+
+    async def _load_settings(self, pushed: Any) -> None:
         config = pushed
         if config is None and self._can("workspace", "configuration"):
             try:
