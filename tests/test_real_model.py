@@ -86,6 +86,30 @@ def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
     assert cached.text == plain[: len(cached.text)]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        QUESTION,
+        "How many type errors are in src/?",
+        "List every ruff violation in src/ledger/transfers.py with its line.",
+        "What is a dataclass?",
+    ],
+)
+def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: str) -> None:
+    """Shared prompt cache + prompt-lookup drafts (model/lookup.py) + stopping at the tool
+    call's end: the text is plain mlx-lm's greedy text, token for token."""
+    from mlx_lm import generate
+
+    turns = prompt.messages(question)
+    fast = host.generate(turns, max_tokens=120)
+    plain = generate(
+        host._model, host._tokenizer, prompt.render(host._tokenizer, turns), max_tokens=120
+    )
+    assert len(fast.text) > 40 and fast.text == plain[: len(fast.text)]
+    if question != "What is a dataclass?":  # Code Mode replies: the drafts did the work
+        assert fast.accepted_tokens > fast.generation_tokens // 2, fast
+
+
 def test_cancel_stops_generation(host: ModelHost) -> None:
     cancel = threading.Event()
     seen: list[str] = []

@@ -21,6 +21,8 @@ class Generation:
     generation_tokens: int = 0
     prompt_seconds: float = 0.0  # until the first generated token
     generation_seconds: float = 0.0
+    drafted_tokens: int = 0  # guessed by prompt lookup (model/lookup.py)
+    accepted_tokens: int = 0  # of those, the ones the model agreed with
 
 
 class Backend:

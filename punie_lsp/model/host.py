@@ -3,10 +3,12 @@
 mlx state is not shared between threads here: the LSP loop and the CLI only submit jobs and
 wait on futures. Loading starts at once in the background; a job submitted meanwhile waits
 for it. The system prompt's key-value cache is computed once after loading and reused for
-every question (trimmed back to the system prefix after each answer). Decoding is greedy.
+every question (trimmed back to the system prefix after each answer). Decoding is greedy,
+with prompt-lookup drafts verified several tokens per pass (model/lookup.py).
 """
 
 import contextlib
+import json
 import logging
 import os
 import queue
@@ -21,6 +23,7 @@ from typing import Any, NoReturn
 
 from punie_lsp.agent import prompt
 from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
+from punie_lsp.model.lookup import DRAFT_TOKENS, ReplyIndex
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +60,15 @@ def default_adapter() -> Path | None:
 
 class ModelHost(Backend):
     def __init__(
-        self, spec: ModelSpec | None = None, on_status: Callable[[str], None] | None = None
+        self,
+        spec: ModelSpec | None = None,
+        on_status: Callable[[str], None] | None = None,
+        draft_tokens: int = DRAFT_TOKENS,
     ) -> None:
         super().__init__()
         self.spec = spec or ModelSpec()
+        self.draft_tokens = draft_tokens  # 0: one token per forward pass
+        self.replies: ReplyIndex = {}
         self.on_status = on_status or (lambda message: None)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._stopping = threading.Event()
@@ -157,9 +165,25 @@ class ModelHost(Backend):
         model, tokenizer, *_ = load(path, adapter_path=adapter)
         self._model, self._tokenizer = model, tokenizer
         self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
+        self.replies = self._index_replies(adapter)
         self.on_status("caching the system prompt")
         self._cache_system_prompt()
         log.info("model ready: %s", self.description)
+
+    def _index_replies(self, adapter: str | None) -> ReplyIndex:
+        """The adapter's training replies (replies.json beside it), indexed for drafting."""
+        from punie_lsp.model.lookup import index_replies
+
+        path = Path(adapter) / "replies.json" if adapter else None
+        if path is None or not path.is_file():
+            return {}
+        try:
+            replies = json.loads(path.read_text(encoding="utf-8"))
+            encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in replies]
+        except (OSError, ValueError, TypeError) as exc:  # drafts are an optimization only
+            log.warning("ignoring %s: %s", path, exc)
+            return {}
+        return index_replies(encoded)
 
     def _encode(self, text: str) -> list[int]:
         bos = self._tokenizer.bos_token
@@ -179,39 +203,51 @@ class ModelHost(Backend):
         self._cache = cache
 
     def _generate(self, job: _Job) -> Generation:
-        from mlx_lm import stream_generate
         from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
+
+        from punie_lsp.model.lookup import LookupStats, generate
 
         tokens = self._encode(prompt.render(self._tokenizer, job.turns))
         cache, feed = make_prompt_cache(self._model), tokens
         shared = bool(self._cache) and tokens[: len(self._prefix)] == self._prefix
         if shared:
             cache, feed = self._cache, tokens[len(self._prefix) :]
-        text, result = "", Generation(text="", prompt_tokens=len(tokens))
+        result = Generation(text="", prompt_tokens=len(tokens))
+        stats = LookupStats()
+        detokenizer = self._tokenizer.detokenizer
+        detokenizer.reset()
+        eos = set(self._tokenizer.eos_token_ids)
         start = time.perf_counter()
         first: float | None = None
         try:
-            for response in stream_generate(
-                self._model, self._tokenizer, feed, max_tokens=job.max_tokens, prompt_cache=cache
-            ):
+            for token in generate(
+                self._model, cache, tokens, feed, max_tokens=job.max_tokens, eos=eos,
+                draft_tokens=self.draft_tokens, index=self.replies, stats=stats,
+            ):  # fmt: skip
                 if first is None:
                     first = time.perf_counter()
                 if job.cancel.is_set() or self._stopping.is_set():
                     raise Cancelled("the answer was cancelled")
-                text += response.text
-                result.generation_tokens = response.generation_tokens
-                if response.text and job.on_text is not None:
-                    job.on_text(response.text)
-                if any(stop in text for stop in _STOP_TEXTS):
+                result.generation_tokens += 1
+                if token in eos:
                     break
+                detokenizer.add_token(token)
+                if (piece := detokenizer.last_segment) and job.on_text is not None:
+                    job.on_text(piece)
+                if any(stop in detokenizer.text for stop in _STOP_TEXTS):
+                    break
+            detokenizer.finalize()
+            if (piece := detokenizer.last_segment) and job.on_text is not None:
+                job.on_text(piece)
         finally:
             if shared:  # rewind the shared cache to the system prompt for the next question
                 trim_prompt_cache(cache, cache[0].offset - len(self._prefix))
         end = time.perf_counter()
-        result.text = text
+        result.text = detokenizer.text
         result.cached_tokens = len(self._prefix) if shared else 0
         result.prompt_seconds = (first or end) - start
         result.generation_seconds = end - (first or end)
+        result.drafted_tokens, result.accepted_tokens = stats.drafted, stats.accepted
         return result
 
 

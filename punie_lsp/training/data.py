@@ -183,6 +183,13 @@ def _path(rng: random.Random, kind: str) -> str:
     return rng.choice(FOLDERS + FILES)
 
 
+def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
+    """The distinct tool-call replies of a dataset, in order. Shipped beside the adapter as
+    replies.json, they are what the model host drafts from (model/lookup.py)."""
+    replies = (turn["content"] for example in data for turn in example["messages"])
+    return list(dict.fromkeys(r for r in replies if r.startswith("<tool_call>")))
+
+
 def write(out: Path, count: int, seed: int) -> None:
     data = examples(count, seed)
     valid = max(len(data) // 10, 1)
@@ -191,6 +198,8 @@ def write(out: Path, count: int, seed: int) -> None:
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for example in part:
                 f.write(json.dumps(example) + "\n")
+    replies = reply_vocabulary(data[valid:])
+    (out / "replies.json").write_text(json.dumps(replies, indent=0) + "\n", encoding="utf-8")
 
 
 def main() -> None:
