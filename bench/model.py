@@ -1,0 +1,223 @@
+"""The model path against llama.cpp, on the same prompts and the same base weights.
+
+One run measures, on fixed Code Mode questions with greedy decoding:
+
+- ours, in process (punie-lsp's ModelHost, as the server runs it): time to first token,
+  generation tokens per second (speculative tokens counted), end-to-end `ask` time (model +
+  sandbox + tools; median and spread over warm runs, and the cold first answer), and peak
+  resident memory; once with the shipped adapter (what users run), once on the bare base
+  weights with lookup drafts off and on (what llama.cpp runs);
+- llama.cpp through llama-cpp-python on the original GGUF (the file the embedded model is
+  converted from), same prompt text, same token budget, greedy, 2 threads; built once into
+  ~/.cache/punie-lsp/bench/llama-venv (minutes; never in CI);
+- the memory bandwidth of this machine (numpy copies, measured in the same run) and the
+  decode bound it sets for each weight format: bandwidth / bytes of weights per token.
+
+    uv run python bench/model.py [--runs 3] [--no-llama]
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "sample"
+QUESTIONS = [
+    "Which tests fail in tests/?",
+    "How many type errors are in src/?",
+    "Are there lint problems in src/ledger/?",
+    "List every ruff violation in src/ledger/transfers.py with its line.",
+]
+MAX_TOKENS = 120
+LLAMA_VERSION = "0.3.36"
+LLAMA_VENV = Path.home() / ".cache" / "punie-lsp" / "bench" / "llama-venv"
+
+# Runs inside the llama-cpp-python environment: prompts in, timings out (JSON lines).
+LLAMA_SCRIPT = r"""
+import json, sys, time
+from llama_cpp import Llama
+gguf, max_tokens, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+prompts = json.loads(sys.stdin.read())
+llm = Llama(gguf, n_ctx=2048, n_threads=2, n_batch=512, verbose=False, seed=0)
+for prompt in prompts:
+    for _ in range(runs):
+        llm.reset()
+        start = time.perf_counter(); first = None; tokens = 0; text = ""
+        for piece in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
+                                           top_k=1, stream=True):
+            if first is None:
+                first = time.perf_counter()
+            tokens += 1
+            text += piece["choices"][0]["text"]
+        end = time.perf_counter()
+        print(json.dumps({"ttft": first - start, "tokens": tokens,
+                          "gen": end - first, "text": text[:80]}), flush=True)
+"""
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}" if values else "-"
+
+
+def bandwidth() -> float:
+    """GB/s of a large array copy (read + write), the best of a few; numpy uses one thread."""
+    import numpy as np
+
+    a = np.ones(64 * 2**20, dtype=np.float32)  # 256 MiB, far beyond the caches
+    b = np.empty_like(a)
+    best = 0.0
+    for _ in range(5):
+        start = time.perf_counter()
+        np.copyto(b, a)
+        best = max(best, 2 * a.nbytes / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def ours(runs: int, adapter: str | None, draft_tokens: int) -> dict[str, Any]:
+    from punie_lsp.agent.loop import ask
+    from punie_lsp.model.generation import Generation
+    from punie_lsp.model.host import ModelHost, ModelSpec
+
+    host = ModelHost(ModelSpec(adapter=adapter), draft_tokens=draft_tokens).start()
+    host.wait_loaded()
+    seen: list[Generation] = []
+
+    def generate(*args: Any, **kwargs: Any) -> Generation:
+        seen.append(host.generate(*args, **kwargs))
+        return seen[-1]
+
+    ttft, tps, total = [], [], []
+    cold = None
+    for question in QUESTIONS:
+        for _ in range(runs + (1 if cold is None else 0)):
+            answer = ask(question, SAMPLE, generate, max_tokens=MAX_TOKENS)
+            t = answer.timings
+            if cold is None:
+                cold = t.total
+                continue
+            ttft.append(t.prompt)
+            tps.append(t.generation_tokens / t.generation if t.generation else 0.0)
+            total.append(t.total)
+    drafted = sum(g.drafted_tokens for g in seen)
+    accepted = sum(g.accepted_tokens for g in seen)
+    description = host.description
+    host.stop()
+    return {
+        "model": description,
+        "draft_tokens": draft_tokens,
+        "ttft": ttft,
+        "tps": tps,
+        "total": total,
+        "cold": cold,
+        "acceptance": accepted / drafted if drafted else 0.0,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # peak so far
+    }
+
+
+def ensure_llama() -> Path | None:
+    python = LLAMA_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import llama_cpp"]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python
+    print(f"building llama-cpp-python {LLAMA_VERSION} into {LLAMA_VENV} (minutes, once)...")
+    subprocess.run([sys.executable, "-m", "venv", str(LLAMA_VENV)], check=True)
+    env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
+    pip = [str(python), "-m", "pip", "install", "--quiet", f"llama-cpp-python=={LLAMA_VERSION}"]
+    if subprocess.run(pip, env=env).returncode != 0:
+        print("llama-cpp-python did not build; skipping the peer")
+        return None
+    return python
+
+
+def llama(python: Path, prompts: list[str], runs: int) -> dict[str, Any]:
+    from punie_lsp.model.embedded import gguf_path
+
+    done = subprocess.run(
+        [str(python), "-c", LLAMA_SCRIPT, str(gguf_path()), str(MAX_TOKENS), str(runs)],
+        input=json.dumps(prompts), capture_output=True, text=True, check=True,
+        env=dict(os.environ, LD_PRELOAD=""),
+    )  # fmt: skip
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {
+        "ttft": [r["ttft"] for r in rows],
+        "tps": [(r["tokens"] - 1) / r["gen"] for r in rows if r["gen"] > 0],
+    }
+
+
+def prompts_as_text() -> list[str]:
+    from mlx_lm.utils import load_tokenizer
+
+    from punie_lsp.agent import prompt
+    from punie_lsp.model.embedded import embedded_model_dir
+
+    tokenizer = load_tokenizer(embedded_model_dir())
+    return [prompt.render(tokenizer, prompt.messages(q)) for q in QUESTIONS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-llama", action="store_true")
+    args = parser.parse_args()
+    from punie_lsp.model.blas import openblas, reexec_with_openblas
+
+    reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
+    library = openblas()
+    preloaded = bool(library) and library in os.environ.get("LD_PRELOAD", "")
+    print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded}; {len(QUESTIONS)} questions")
+
+    from punie_lsp.model.embedded import gguf_path
+
+    gb = bandwidth()
+    params = 134.5e6
+    formats = {"float32 (ours)": params * 4, "GGUF Q4_1 (llama.cpp)": gguf_path().stat().st_size}
+    print(f"memory bandwidth (copy): {gb:.1f} GB/s")
+    for name, size in formats.items():
+        print(f"  decode bound, {name}: {gb * 1e9 / size:.0f} tok/s ({size / 1e6:.0f} MB/token)")
+
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("ours, shipped adapter, lookup on", ours(args.runs, None, 8)),
+        ("ours, base weights, lookup off", ours(args.runs, "none", 0)),
+        ("ours, base weights, lookup on", ours(args.runs, "none", 8)),
+    ]
+    peer = None
+    if not args.no_llama and (python := ensure_llama()) is not None:
+        peer = llama(python, prompts_as_text(), args.runs)
+
+    print(
+        "\n| engine | ttft (s) | gen tok/s | answer (s), median [spread] | cold answer (s) "
+        "| drafts accepted | peak RSS so far (MB) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, r in rows:
+        print(
+            f"| {name} ({r['model']}) | {median(r['ttft']):.2f} | {median(r['tps']):.1f} | "
+            f"{median(r['total']):.2f} [{spread(r['total'])}] | {r['cold']:.2f} | "
+            f"{r['acceptance']:.0%} | {r['rss_mb']:.0f} |"
+        )
+    if peer:
+        print(
+            f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1, 2 threads | {median(peer['ttft']):.2f} | "
+            f"{median(peer['tps']):.1f} | - | - | - | - |"
+        )
+        for name, r in rows:
+            print(
+                f"ratio gen tok/s, {name} / llama.cpp: "
+                f"{median(r['tps']) / median(peer['tps']):.2f}; "
+                f"ttft: {median(r['ttft']) / median(peer['ttft']):.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
