@@ -217,6 +217,14 @@ class ModelHost(Backend):
         detokenizer = self._tokenizer.detokenizer
         detokenizer.reset()
         eos = set(self._tokenizer.eos_token_ids)
+
+        def emit() -> None:
+            # Kept here: a naive detokenizer decodes everything again on every `.text`.
+            piece = detokenizer.last_segment
+            result.text += piece
+            if piece and job.on_text is not None:
+                job.on_text(piece)
+
         start = time.perf_counter()
         first: float | None = None
         try:
@@ -232,18 +240,15 @@ class ModelHost(Backend):
                 if token in eos:
                     break
                 detokenizer.add_token(token)
-                if (piece := detokenizer.last_segment) and job.on_text is not None:
-                    job.on_text(piece)
-                if any(stop in detokenizer.text for stop in _STOP_TEXTS):
+                emit()
+                if any(stop in result.text for stop in _STOP_TEXTS):
                     break
             detokenizer.finalize()
-            if (piece := detokenizer.last_segment) and job.on_text is not None:
-                job.on_text(piece)
+            emit()
         finally:
             if shared:  # rewind the shared cache to the system prompt for the next question
                 trim_prompt_cache(cache, cache[0].offset - len(self._prefix))
         end = time.perf_counter()
-        result.text = detokenizer.text
         result.cached_tokens = len(self._prefix) if shared else 0
         result.prompt_seconds = (first or end) - start
         result.generation_seconds = end - (first or end)

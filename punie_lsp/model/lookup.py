@@ -4,13 +4,12 @@ On a CPU, one forward pass over a 135M model costs about the same for one token 
 (it is bound by reading the weights and by per-operation overhead, not by arithmetic). Code
 Mode replies repeat their prompt (tool names, paths, field names) and themselves (`print(`
 lines), so the tokens that followed the latest earlier occurrence of the last few tokens are
-a good guess for what comes next. Guesses also come from the
-replies the adapter was trained on (`replies.json` beside it, indexed by n-gram), which know
-the tool-call scaffolding before the reply has written any of it. Each pass feeds the last
-token plus such a guess; the
-guess is kept up to its first token that differs from the model's own argmax, and the
-key-value cache is trimmed back over the rest. The tokens produced are the greedy tokens,
-whatever the guesses were (tests/test_lookup.py checks them against mlx-lm's generate).
+a good guess for what comes next. Guesses also come from the replies the adapter was trained
+on (`replies.json` beside it, indexed by n-gram), which know the tool-call scaffolding before
+the reply has written any of it. Each pass feeds the last token plus such a guess; the guess
+is kept up to its first token that differs from the model's own argmax, and the key-value
+cache is trimmed back over the rest. The tokens produced are the greedy tokens, whatever the
+guesses were (tests/test_real_model.py checks them against mlx-lm's generate).
 """
 
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,6 @@ DRAFT_TOKENS = 8
 
 @dataclass
 class LookupStats:
-    passes: int = 0  # forward passes after the prompt
     drafted: int = 0  # tokens guessed
     accepted: int = 0  # guessed tokens the model agreed with
 
@@ -106,7 +104,7 @@ def generate(
     stats = stats if stats is not None else LookupStats()
     logits = model(mx.array(list(feed))[None], cache=cache)
     token = _argmax(logits[0, -1:])[0]
-    history = [*prompt]
+    history = [*prompt, token]  # the prompt, every token yielded, and the one about to be
     produced = 0
     # Guess less after a miss, more after a hit: a wrong guess costs a wider pass (prose
     # replies rarely repeat), a right one saves passes.
@@ -114,9 +112,7 @@ def generate(
     while True:
         pending = [token]
         if produced + 1 < max_tokens and token not in eos:
-            history.append(token)
             guess = draft(history, min(size, max_tokens - produced - 1), index)
-            history.pop()
             logits = model(mx.array([token, *guess])[None], cache=cache)
             best = _argmax(logits[0])
             accepted = 0
@@ -124,18 +120,17 @@ def generate(
                 accepted += 1
             if accepted < len(guess):
                 trim_prompt_cache(cache, len(guess) - accepted)
-            stats.passes += 1
             stats.drafted += len(guess)
             stats.accepted += accepted
             if guess and accepted == 0:
                 size = max(1, size // 2)
             elif guess and accepted == len(guess):
                 size = min(draft_tokens, size * 2)
-            pending += guess[:accepted]
             token = best[accepted]
+            pending += guess[:accepted]
+            history += [*guess[:accepted], token]
         for item in pending:
             yield item
             produced += 1
-            history.append(item)
             if item in eos or produced >= max_tokens:
                 return
