@@ -101,14 +101,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from punie_lsp.model.blas import openblas, reexec_with_openblas
+    from punie_lsp.model.blas import preloaded, reexec_with_openblas
 
     reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
-
-    library = openblas()
-    preloaded = bool(library) and library in os.environ.get("LD_PRELOAD", "")
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded}"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}"
     )
     cache = Path(tempfile.mkdtemp(prefix="punie-bench-cache-"))
     try:

@@ -170,12 +170,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-llama", action="store_true")
     args = parser.parse_args()
-    from punie_lsp.model.blas import openblas, reexec_with_openblas
+    from punie_lsp.model.blas import preloaded, reexec_with_openblas
 
     reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
-    library = openblas()
-    preloaded = bool(library) and library in os.environ.get("LD_PRELOAD", "")
-    print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded}; {len(QUESTIONS)} questions")
+    print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}; {len(QUESTIONS)} questions")
 
     from punie_lsp.model.embedded import gguf_path
 

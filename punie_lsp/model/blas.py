@@ -21,13 +21,19 @@ def openblas() -> str | None:
     return next((path for path in CANDIDATES if Path(path).is_file()), None)
 
 
+def preloaded() -> bool:
+    """Whether this process runs with OpenBLAS preloaded."""
+    library = openblas()
+    return library is not None and library in os.environ.get("LD_PRELOAD", "")
+
+
 def reexec_with_openblas(arguments: list[str]) -> None:
     """Replace this process by `python ARGUMENTS` under LD_PRELOAD=OpenBLAS, if useful;
     otherwise return at once."""
     if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS") or os.environ.get(_MARK):
         return
     library = openblas()
-    if library is None or library in os.environ.get("LD_PRELOAD", ""):
+    if library is None or preloaded():
         return
     env = dict(os.environ)
     env[_MARK] = "1"
