@@ -59,6 +59,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   }
 
+  async function restart(): Promise<void> {
+    await stop();
+    await start();
+  }
+
   async function startFailed(launch: Launch, error: unknown): Promise<void> {
     const choice = await vscode.window.showErrorMessage(
       `punie-lsp did not start (${describeLaunch(launch)}): ${errorText(error)}. ` +
@@ -105,16 +110,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("punie.askQuestion", () => askQuestion(false)),
     vscode.commands.registerCommand("punie.askAboutSelection", () => askQuestion(true)),
     vscode.commands.registerCommand("punie.cancelAnswer", () => panel.cancelAll()),
-    vscode.commands.registerCommand("punie.restartServer", async () => {
-      await stop();
-      await start();
-    }),
+    vscode.commands.registerCommand("punie.restartServer", restart),
     vscode.commands.registerCommand("punie.showLogs", showLogs),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       // Other settings reach the running server through workspace/configuration.
       if (change.affectsConfiguration(`${SECTION}.server.command`)) {
-        await stop();
-        await start();
+        await restart();
       }
     }),
     { dispose: () => void stop() },
