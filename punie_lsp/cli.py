@@ -25,6 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     if args.command == "tool":
         return _tool(args)
+    if args.command == "data":
+        from punie_lsp.training import data
+
+        return data.run(args)
     # serve and ask may run the model.
     if argv is None:
         from punie_lsp.model.blas import reexec_with_openblas
@@ -36,6 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from punie_lsp.ask import run  # mlx is only needed here
 
             code = run(args)
+        elif args.command == "train":
+            from punie_lsp.training import train
+
+            code = train.run(args)
+        elif args.command == "eval":
+            from punie_lsp.training import evaluate
+
+            code = evaluate.run(args)
         else:
             code = _serve(args)
     except SystemExit as exc:  # pygls ends the server this way on `exit`
@@ -80,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("name", choices=sorted(_TOOLS))
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
+    from punie_lsp.training import data, evaluate, train
+
+    data.add_arguments(sub.add_parser("data", help="write executed Code Mode training data"))
+    train.add_arguments(sub.add_parser("train", help="LoRA-tune the model (then fuse, quantize)"))
+    evaluate.add_arguments(sub.add_parser("eval", help="score the model on held-out questions"))
     return parser
 
 

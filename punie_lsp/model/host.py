@@ -165,17 +165,19 @@ class ModelHost(Backend):
         model, tokenizer, *_ = load(path, adapter_path=adapter)
         self._model, self._tokenizer = model, tokenizer
         self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
-        self.replies = self._index_replies(adapter)
+        # A fused model (punie-lsp train --fuse) carries its replies.json in its own folder.
+        self.replies = self._index_replies(adapter or path)
         self.on_status("caching the system prompt")
         self._cache_system_prompt()
         log.info("model ready: %s", self.description)
 
-    def _index_replies(self, adapter: str | None) -> ReplyIndex:
-        """The adapter's training replies (replies.json beside it), indexed for drafting."""
+    def _index_replies(self, folder: str) -> ReplyIndex:
+        """The training replies in the adapter's or model's folder (replies.json), indexed for
+        drafting."""
         from punie_lsp.model.lookup import index_replies
 
-        path = Path(adapter) / "replies.json" if adapter else None
-        if path is None or not path.is_file():
+        path = Path(folder) / "replies.json"
+        if not path.is_file():
             return {}
         try:
             replies = json.loads(path.read_text(encoding="utf-8"))

@@ -1,186 +1,226 @@
-"""Code Mode training examples, built from templates and checked before they are written.
+"""Code Mode training data: executed examples, split with no question shared between splits.
 
-Every tool example's snippet passes the sandbox policy (so the model never learns code the
-sandbox refuses); every conversation goes through agent.prompt, the formatter serving uses.
+Every tool example is a template snippet (training/templates.py) filled with a real path of a
+fixture project (examples/*), checked against the sandbox policy and the typed results' field
+names, and run in the sandbox; only snippets that run are kept. A kept run gives two
+examples: the question answered with the tool call, and (for a share of them) the same
+conversation continued with the real output as the `<tool_response>` turn and a final answer
+built from the typed results, so it states true facts. mlx-lm's `--mask-prompt` trains only
+the last assistant turn of an example, hence two examples rather than one long one.
+Direct answers come from training/direct.json (reviewed by hand). Everything goes through
+agent.prompt, the formatter serving uses.
 
-    uv run python -m punie_lsp.training.data OUT_DIR [--count 400] [--seed 0]
+    uv run punie-lsp data OUT_DIR [--count 1200] [--seed 0]
 """
 
 import argparse
+import ast
+import hashlib
 import json
 import random
+import re
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from punie_lsp.agent import policy, prompt
+from punie_lsp.agent.results import SandboxResult, ToolRun
+from punie_lsp.agent.sandbox import run_code
+from punie_lsp.tools import (
+    RuffResult,
+    RuffViolation,
+    TestCase,
+    TestResult,
+    TypeCheckError,
+    TypeCheckResult,
+)
+from punie_lsp.training.templates import TEMPLATES, Template
 
-FOLDERS = ["src", "src/ledger", "tests", "app", "lib", "pkg", "src/api", "tests/unit", "."]
-FILES = [
-    "src/ledger/accounts.py",
-    "src/ledger/transfers.py",
-    "app/models.py",
-    "app/views.py",
-    "lib/utils.py",
-    "pkg/core.py",
-    "src/api/routes.py",
-    "main.py",
-]
-TEST_FILES = ["tests/test_accounts.py", "tests/test_transfers.py", "tests/unit/test_core.py"]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PROJECTS = ("sample", "inventory", "textkit")
+DIRECT: list[dict[str, str]] = json.loads(
+    (Path(__file__).parent / "direct.json").read_text(encoding="utf-8")
+)
+FINAL_ANSWER_SHARE = 0.4  # of tool runs that also teach the final answer
+DIRECT_SHARE = 0.22
 
-TESTS_CODE = """\
-result = pytest_run("{path}")
-print(f"{{result.failed}} failed, {{result.passed}} passed")
-for test in result.tests:
-    if test.outcome != "passed":
-        print(test.file, test.line, test.name, test.message)"""
-
-TYPES_CODE = """\
-result = typecheck("{path}")
-print(result.error_count, "type errors")
-for error in result.errors:
-    print(error.file, error.line, error.code, error.message)"""
-
-LINT_CODE = """\
-result = ruff_check("{path}")
-print(result.violation_count, "violations,", result.fixable_count, "fixable")
-for v in result.violations:
-    print(v.file, v.line, v.code, v.message)"""
-
-FUNCTIONS_CODE = """\
-text = read_file("{path}")
-for number, line in enumerate(text.splitlines(), 1):
-    if line.lstrip().startswith(("def ", "class ")):
-        print(number, line.strip())"""
-
-BOTH_CODE = """\
-types = typecheck("{path}")
-lint = ruff_check("{path}")
-print(types.error_count, "type errors,", lint.violation_count, "lint violations")
-for error in types.errors:
-    print(error.file, error.line, error.code)
-for v in lint.violations:
-    print(v.file, v.line, v.code)"""
-
-TEMPLATES: list[tuple[str, list[str], str]] = [
-    (
-        TESTS_CODE,
-        [
-            "Which tests fail in {path}?",
-            "Run the tests in {path}.",
-            "Are the tests in {path} passing?",
-            "How many tests fail in {path}?",
-            "run tests {path}",
-            "Did anything break in {path}? Run the tests.",
-            "Show me the test failures in {path}.",
-            "Which test cases in {path} are red?",
-        ],
-        "tests",
-    ),
-    (
-        TYPES_CODE,
-        [
-            "Check types in {path}.",
-            "How many type errors are in {path}?",
-            "Are there type errors in {path}?",
-            "Type-check {path} for me.",
-            "what does ty say about {path}",
-            "Find the type errors in {path}.",
-            "Are the type annotations in {path} consistent?",
-            "List ty's diagnostics for {path}.",
-        ],
-        "any",
-    ),
-    (
-        LINT_CODE,
-        [
-            "Lint {path}.",
-            "Are there lint problems in {path}?",
-            "What does ruff report for {path}?",
-            "How many lint violations does {path} have?",
-            "ruff check {path}",
-            "Which lint issues in {path} can be fixed automatically?",
-            "Find unused imports in {path}.",
-            "Is {path} lint-clean?",
-            "What style problems does {path} have?",
-        ],
-        "any",
-    ),
-    (
-        FUNCTIONS_CODE,
-        [
-            "What functions are defined in {path}?",
-            "List the classes and functions in {path}.",
-            "Show me the definitions in {path}.",
-            "Show the top-level definitions of {path}.",
-            "Read {path} and list its functions.",
-        ],
-        "file",
-    ),
-    (
-        BOTH_CODE,
-        [
-            "Check {path} for type errors and lint problems.",
-            "Is {path} clean? Check types and lint.",
-            "Give me all problems in {path}.",
-        ],
-        "any",
-    ),
-]
-
-# Direct answers: general Python knowledge needs no tool. Short, and correct (reviewed).
-DIRECT: list[tuple[str, str]] = [
-    (item["question"], item["answer"])
-    for item in json.loads((Path(__file__).parent / "direct.json").read_text(encoding="utf-8"))
-]
+# Attributes a snippet may read: the typed results' fields and the methods of the plain
+# values they hold. Anything else is a field that does not exist and must not be taught.
+_MODELS = (TypeCheckResult, TypeCheckError, RuffResult, RuffViolation, TestResult, TestCase)
+ALLOWED_ATTRIBUTES = {name for model in _MODELS for name in model.model_fields} | {
+    name for kind in (str, list, dict) for name in dir(kind) if not name.startswith("_")
+}
 
 
-# Questions about the whole project name no path: the tool runs on "." (tests: "tests").
-WHOLE_PROJECT: list[tuple[str, str, str]] = [
-    (TESTS_CODE, "tests", "Run all the tests."),
-    (TESTS_CODE, "tests", "Are all tests green?"),
-    (TESTS_CODE, "tests", "Which tests are failing right now?"),
-    (TESTS_CODE, ".", "Run the whole test suite."),
-    (TYPES_CODE, ".", "Type-check everything."),
-    (TYPES_CODE, ".", "How many type errors does this project have?"),
-    (TYPES_CODE, ".", "Are there any type errors anywhere?"),
-    (LINT_CODE, ".", "Lint the whole project."),
-    (LINT_CODE, ".", "How many lint violations are there overall?"),
-    (LINT_CODE, ".", "Does the codebase pass ruff?"),
-    (BOTH_CODE, ".", "Is the project clean?"),
-]
+@dataclass(frozen=True)
+class Candidate:
+    question: str
+    code: str
+    project: str
+    category: str
 
 
-def examples(count: int, seed: int = 0) -> list[dict[str, Any]]:
-    """count conversations: about a quarter direct answers, a tenth whole-project questions."""
-    rng = random.Random(seed)
-    out: list[dict[str, Any]] = []
-    while len(out) < count:
-        roll = rng.random()
-        if roll < 0.25:
-            question, answer = rng.choice(DIRECT)
-        elif roll < 0.35:
-            code, path, question = rng.choice(WHOLE_PROJECT)
-            snippet = code.format(path=path)
-            policy.check(snippet)
-            answer = prompt.tool_call(snippet)
-        else:
-            code, questions, kind = rng.choice(TEMPLATES)
-            path = _path(rng, kind)
-            question = rng.choice(questions).format(path=path)
-            snippet = code.format(path=path)
-            policy.check(snippet)  # never teach code the sandbox refuses
-            answer = prompt.tool_call(snippet)
-        turns = prompt.messages(question)
-        out.append({"messages": [*turns, {"role": "assistant", "content": answer}]})
+class UnknownField(ValueError):
+    pass
+
+
+def check_fields(code: str) -> None:
+    """Raise UnknownField if the snippet reads an attribute no typed result has."""
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Attribute) and node.attr not in ALLOWED_ATTRIBUTES:
+            raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
+
+
+def project_paths(root: Path) -> dict[str, list[str]]:
+    """The paths of a fixture project that a question may name, by kind."""
+
+    def rel(paths: Iterable[Path]) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in paths if p.name != "__init__.py")
+
+    sources = rel((root / "src").rglob("*.py"))
+    tests = rel((root / "tests").glob("test_*.py"))
+    packages = rel(p for p in (root / "src").iterdir() if p.is_dir())
+    return {
+        "tests": ["tests", *tests],
+        "source": sources,
+        "file": sources + tests,
+        "any": [".", "src", *packages, "tests", *sources, *tests],
+    }
+
+
+def candidates(projects: Iterable[str] = PROJECTS) -> list[Candidate]:
+    """Every (question, snippet, project) the templates can make."""
+    out = []
+    for name in projects:
+        paths = project_paths(EXAMPLES / name)
+        for template in TEMPLATES:
+            out += _fill(template, name, paths)
     return out
 
 
-def _path(rng: random.Random, kind: str) -> str:
-    if kind == "file":
-        return rng.choice(FILES)
-    if kind == "tests":
-        return rng.choice(["tests", "tests/unit", ".", *TEST_FILES])
-    return rng.choice(FOLDERS + FILES)
+def _fill(template: Template, project: str, paths: dict[str, list[str]]) -> list[Candidate]:
+    def make(question: str, path: str) -> Candidate:
+        code = template.code.format(path=path)
+        return Candidate(question.format(path=path), code, project, template.category)
+
+    whole = "tests" if template.code.startswith("result = pytest_run") else "."
+    named = [] if template.paths == "whole" else paths[template.paths]
+    return [
+        *(make(question, path) for path in named for question in template.phrasings),
+        *(make(question, ".") for question in template.phrasings if template.paths == "whole"),
+        *(make(question, whole) for question in template.whole),
+    ]
+
+
+def execute(chosen: list[Candidate], workers: int = 4) -> dict[Candidate, SandboxResult]:
+    """Run each distinct snippet once per project; keep the results of those that ran."""
+    from tqdm import tqdm
+
+    for candidate in chosen:
+        policy.check(candidate.code)  # never teach code the sandbox refuses
+        check_fields(candidate.code)
+    runs = sorted({(c.code, c.project) for c in chosen})
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(
+            tqdm(
+                pool.map(lambda run: run_code(run[0], EXAMPLES / run[1]), runs),
+                total=len(runs),
+                desc="running snippets",
+            )
+        )
+    ran = dict(zip(runs, results, strict=True))
+    return {c: ran[(c.code, c.project)] for c in chosen if ran[(c.code, c.project)].error is None}
+
+
+def final_answer(output: str, results: list[ToolRun]) -> str:
+    """The facts of a run in a sentence per tool call, from the typed results, saying only
+    what the snippet printed: a model taught to state facts its tool response does not show
+    learns to make them up."""
+    sentences = [_summary(run.path, run.typed(), output) for run in results]
+    said = [s for s in sentences if s]
+    return "\n".join(said) if said else "Here is what it shows:\n" + output.strip()
+
+
+def _said(output: str, *facts: object) -> bool:
+    return all(re.search(rf"(?<![\w.]){re.escape(str(f))}(?![\w])", output) for f in facts)
+
+
+def _summary(path: str, result: TypeCheckResult | RuffResult | TestResult, output: str) -> str:
+    path = "the project" if path == "." else path
+    if isinstance(result, TestResult):
+        counts = f"{result.failed} failed and {result.passed} passed in {path}"
+        items = [
+            f"{t.name} ({t.file}:{t.line})"
+            for t in result.tests
+            if t.outcome in ("failed", "error") and _said(output, t.name, t.line)
+        ]
+        if not (result.failed or result.errors) and _said(output, result.passed):
+            return f"All {result.passed} tests in {path} pass."
+    elif isinstance(result, TypeCheckResult):
+        counts = f"ty finds {result.error_count} errors in {path}"
+        items = [
+            f"{e.file}:{e.line} {e.code}" for e in result.errors if _said(output, e.code, e.line)
+        ]
+    else:
+        counts = (
+            f"ruff reports {result.violation_count} violations in {path}, "
+            f"{result.fixable_count} fixable"
+        )
+        fixable_only = not _said(output, result.violation_count)
+        items = [
+            f"{v.file}:{v.line} {v.code}"
+            for v in result.violations
+            if _said(output, v.code, v.line) and (v.fixable or not fixable_only)
+        ]
+    numbers = re.findall(r"\d+", counts)
+    head = counts if _said(output, *numbers) else ""
+    tail = ("; ".join(items)) if items else ""
+    return ": ".join(part for part in (head, tail) if part) + ("." if head or tail else "")
+
+
+def split_of(question: str, seed: int) -> str:
+    """train, valid or test, by the question's text: one question never lands in two."""
+    digest = hashlib.sha256(f"{seed}:{question.strip().lower()}".encode()).digest()[0]
+    return "test" if digest < 26 else "valid" if digest < 52 else "train"
+
+
+def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """About count examples per split name, tool examples executed and kept only if they ran."""
+    rng = random.Random(seed)
+    pool = candidates()
+    rng.shuffle(pool)
+    tool_runs = int(count * (1 - DIRECT_SHARE) / (1 + FINAL_ANSWER_SHARE))
+    ran = execute(pool[:tool_runs])
+    splits: dict[str, list[dict[str, Any]]] = {"train": [], "valid": [], "test": []}
+    for candidate, result in ran.items():
+        part = splits[split_of(candidate.question, seed)]
+        call = prompt.tool_call(candidate.code)
+        part.append(_example(prompt.messages(candidate.question), call, candidate.category))
+        if rng.random() < FINAL_ANSWER_SHARE:
+            turns = prompt.messages(candidate.question, candidate.code, result.output)
+            answer = final_answer(result.output, result.results)
+            part.append(_example(turns, answer, candidate.category))
+    for item in _direct_items(count - sum(len(p) for p in splits.values()), rng):
+        splits[split_of(item["question"], seed)].append(
+            _example(prompt.messages(item["question"]), item["answer"], "direct")
+        )
+    for part in splits.values():
+        rng.shuffle(part)
+    return splits
+
+
+def _direct_items(count: int, rng: random.Random) -> list[dict[str, str]]:
+    """count direct examples: the reviewed answers, each also asked in lower case without
+    its question mark (how people type into an editor), repeated to fill the share."""
+    variants = [*DIRECT, *({**d, "question": d["question"].lower().rstrip("?")} for d in DIRECT)]
+    return [rng.choice(variants) for _ in range(max(count, 0))]
+
+
+def _example(turns: list[dict[str, str]], answer: str, category: str) -> dict[str, Any]:
+    return {"messages": [*turns, {"role": "assistant", "content": answer}], "category": category}
 
 
 def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
@@ -190,25 +230,42 @@ def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(r for r in replies if r.startswith("<tool_call>")))
 
 
-def write(out: Path, count: int, seed: int) -> None:
-    data = examples(count, seed)
-    valid = max(len(data) // 10, 1)
+def write(out: Path, count: int, seed: int) -> dict[str, Any]:
+    """Write train/valid/test.jsonl, replies.json and manifest.json (what is in each split)."""
+    splits = examples(count, seed)
     out.mkdir(parents=True, exist_ok=True)
-    for name, part in (("valid", data[:valid]), ("train", data[valid:])):
+    for name, part in splits.items():
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for example in part:
                 f.write(json.dumps(example) + "\n")
-    replies = reply_vocabulary(data[valid:])
+    replies = reply_vocabulary(splits["train"])
     (out / "replies.json").write_text(json.dumps(replies, indent=0) + "\n", encoding="utf-8")
+    manifest = {
+        "count": count,
+        "seed": seed,
+        "splits": {
+            name: dict(Counter(e["category"] for e in part)) for name, part in splits.items()
+        },
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="write Code Mode training data")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="write executed Code Mode training data")
+    add_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path)
-    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--count", type=int, default=1200, help="examples in all splits")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    write(args.out, args.count, args.seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    print(json.dumps(write(args.out, args.count, args.seed), indent=2))
+    return 0
 
 
 if __name__ == "__main__":

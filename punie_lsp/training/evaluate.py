@@ -6,10 +6,11 @@ every expected fact (regular expressions over the printed output: counts, lines,
 names). Reply text is never scored on its own for tool questions. Direct answers are scored
 on kind, and on a keyword-level content check (the weak part, said so in the report).
 
-The questions (eval_questions.json) were written apart from training/data.py's templates,
-against examples/sample, whose facts tests/test_fixture_facts.py checks.
+The questions (eval_questions.json) were written apart from training/templates.py, against
+the fixture projects in examples/ (each question names its project as `root`), whose facts
+tests/test_fixture_facts.py checks.
 
-    uv run python -m punie_lsp.training.evaluate [--limit N] [--json FILE]
+    uv run punie-lsp eval [--model DIR] [--adapter DIR|none] [--limit N] [--json FILE]
 """
 
 import argparse
@@ -27,7 +28,7 @@ from typing import Any
 from punie_lsp.agent.loop import Answer, Generate, ask
 
 QUESTIONS = Path(__file__).parent / "eval_questions.json"
-SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOOLS = {"typecheck", "ruff_check", "pytest_run", "read_file"}
 
 
@@ -44,6 +45,8 @@ class Score:
     reply: str = ""
     output: str = ""
     seconds: float = 0.0
+    generation_tokens: int = 0
+    generation_seconds: float = 0.0
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -64,6 +67,11 @@ def called_tools(code: str | None) -> set[str]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     }
     return names & TOOLS
+
+
+def root_of(item: dict[str, Any]) -> Path:
+    """The fixture project a question is about (direct questions: any; sample)."""
+    return EXAMPLES / item.get("root", "sample")
 
 
 def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
@@ -91,19 +99,20 @@ def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
         reply=answer.reply,
         output=checked,
         seconds=seconds,
+        generation_tokens=answer.timings.generation_tokens,
+        generation_seconds=answer.timings.generation,
     )
 
 
 def evaluate(
     generate: Generate,
     items: Iterable[dict[str, Any]],
-    root: Path = SAMPLE,
     progress: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda x: x,
 ) -> list[Score]:
     scores = []
     for item in progress(list(items)):
         start = time.perf_counter()
-        answer = ask(item["question"], root, generate)
+        answer = ask(item["question"], root_of(item), generate)
         scores.append(score(item, answer, time.perf_counter() - start))
     return scores
 
@@ -121,10 +130,13 @@ def report(scores: list[Score], wall: float) -> str:
             f" | {sum(s.facts_ok for s in items)}/{n} |"
         )
     passed = sum(s.passed for s in scores)
+    tokens = sum(s.generation_tokens for s in scores)
+    seconds = sum(s.generation_seconds for s in scores)
     lines.append("")
     lines.append(
         f"strict: {passed}/{len(scores)} ({100 * passed / max(len(scores), 1):.0f} %), "
-        f"tool-or-direct: {sum(s.kind_ok for s in scores)}/{len(scores)}, wall time {wall:.0f} s"
+        f"tool-or-direct: {sum(s.kind_ok for s in scores)}/{len(scores)}, wall time {wall:.0f} s, "
+        f"generation {tokens / max(seconds, 1e-9):.1f} tokens/s"
     )
     failures = [s for s in scores if not s.passed]
     if failures:
@@ -134,19 +146,18 @@ def report(scores: list[Score], wall: float) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="executable evaluation of the model")
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--adapter", default=None)
-    parser.add_argument("--limit", type=int, default=None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, help="a model folder (default: embedded)")
+    parser.add_argument("--adapter", default=None, help="an adapter folder, or 'none'")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--json", type=Path, default=None, help="write every score here")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from punie_lsp.model.blas import reexec_with_openblas
-    from punie_lsp.model.host import ModelSpec, exit_without_teardown, make_host
+    from punie_lsp.model.host import ModelSpec, make_host
 
-    reexec_with_openblas(["-m", "punie_lsp.training.evaluate", *sys.argv[1:]])
     host = make_host(ModelSpec(model=args.model, adapter=args.adapter))
     host.wait_loaded()
     items = load_questions()[: args.limit]
@@ -158,7 +169,18 @@ def main() -> None:
     print(report(scores, wall))
     if args.json:
         args.json.write_text(json.dumps([asdict(s) for s in scores], indent=2))
-    exit_without_teardown(0 if all(s.passed for s in scores) else 1)
+    return 0 if all(s.passed for s in scores) else 1
+
+
+def main() -> None:
+    from punie_lsp.model.blas import reexec_with_openblas
+    from punie_lsp.model.host import exit_without_teardown
+
+    parser = argparse.ArgumentParser(description="executable evaluation of the model")
+    add_arguments(parser)
+    args = parser.parse_args()
+    reexec_with_openblas(["-m", "punie_lsp.training.evaluate", *sys.argv[1:]])
+    exit_without_teardown(run(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""A small warehouse: items in stock and orders that take them out."""

@@ -1,0 +1,176 @@
+"""LoRA fine-tuning of the embedded model with mlx-lm, then fuse and quantize.
+
+The recipe is one dictionary (RECIPE) written beside the adapter with the exact command, so
+an adapter says how it was made. Training shows mlx-lm's progress bar, saves a checkpoint
+every `save_every` iterations and appends every train/validation loss report to loss.jsonl
+(docs/model.md plots it). Fuse and quantize are mlx-lm's own commands, run as they are.
+
+    uv run punie-lsp data /tmp/cm-data
+    uv run punie-lsp train /tmp/cm-data /tmp/adapter [--seed 0] [--iters 300]
+    uv run punie-lsp train /tmp/cm-data /tmp/adapter --fuse /tmp/fused --quantize 4 8
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RECIPE: dict[str, Any] = {
+    "fine_tune_type": "lora",
+    "num_layers": 8,
+    "lora_parameters": {"rank": 8, "dropout": 0.0, "scale": 20.0},
+    "batch_size": 4,
+    "iters": 200,
+    "learning_rate": 3e-4,
+    "mask_prompt": True,  # learn the reply, not the question
+    "max_seq_length": 1024,
+    "steps_per_report": 10,
+    "steps_per_eval": 50,
+    # 8 batches of the validation split: a full pass costs ~4 minutes on the 2-core CPU
+    "val_batches": 8,
+    "test_batches": -1,  # the whole test split, once at the end
+    "save_every": 50,
+    "seed": 0,
+}
+
+
+def loss_log(path: Path) -> Any:
+    """mlx-lm's training callback, writing one JSON line per loss report (made here so that
+    importing this module for its arguments does not import mlx)."""
+    from mlx_lm.tuner.callbacks import TrainingCallback
+
+    def write(record: dict[str, Any]) -> None:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({**record, "time": time.time()}) + "\n")
+
+    class LossLog(TrainingCallback):
+        def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
+            write({"kind": "train", **train_info})
+
+        def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
+            write({"kind": "valid", **val_info})
+
+    path.write_text("", encoding="utf-8")
+    return LossLog()
+
+
+def train(data: Path, out: Path, model: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """Train an adapter into out; return the recipe it was made with, test loss included."""
+    from mlx_lm.lora import CONFIG_DEFAULTS, evaluate_model, train_model
+    from mlx_lm.tuner.datasets import load_dataset
+    from mlx_lm.utils import load
+
+    from punie_lsp.model.embedded import embedded_model_dir
+
+    model_path = model or str(embedded_model_dir())
+    recipe = {**RECIPE, **{k: v for k, v in overrides.items() if v is not None}}
+    out.mkdir(parents=True, exist_ok=True)
+    args = argparse.Namespace(
+        **{
+            **CONFIG_DEFAULTS,
+            **recipe,
+            "model": model_path,
+            "data": str(data),
+            "train": True,
+            "test": True,
+            "adapter_path": str(out),
+        }
+    )
+    loaded, tokenizer, *_ = load(model_path)
+    # mlx-lm annotates a transformers tokenizer but passes its own wrapper, as here.
+    train_set, valid_set, test_set = load_dataset(args, tokenizer)  # ty: ignore[invalid-argument-type]
+    start = time.perf_counter()
+    # mlx-lm's own run() drops a callback passed to it, so its two steps are called here.
+    train_model(args, loaded, train_set, valid_set, loss_log(out / "loss.jsonl"))
+    recipe["train_seconds"] = round(time.perf_counter() - start)
+    recipe["test_loss"] = _test_loss(args, loaded, test_set, evaluate_model)
+    if (data / "replies.json").is_file():  # the reply vocabulary the host drafts from
+        shutil.copy(data / "replies.json", out / "replies.json")
+    recipe["base_model"] = Path(model_path).name if model is None else model
+    recipe["command"] = "punie-lsp train " + " ".join(sys.argv[2:])
+    (out / "recipe.json").write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
+    return recipe
+
+
+def _test_loss(args: argparse.Namespace, model: Any, test_set: Any, evaluate: Any) -> float:
+    import io
+    from contextlib import redirect_stdout
+
+    captured = io.StringIO()
+    with redirect_stdout(captured):  # mlx-lm prints "Test loss X, Test ppl Y."
+        evaluate(args, model, test_set)
+    text = captured.getvalue()
+    print(text, end="")
+    return float(text.split("Test loss")[1].split(",")[0])
+
+
+def fuse(adapter: Path, out: Path, model: str | None = None) -> Path:
+    """The base model with the adapter merged in (mlx-lm fuse), replies.json carried along."""
+    from punie_lsp.model.embedded import embedded_model_dir
+
+    base = model or str(embedded_model_dir())
+    _mlx_lm("fuse", "--model", base, "--adapter-path", str(adapter), "--save-path", str(out))
+    if (adapter / "replies.json").is_file():
+        shutil.copy(adapter / "replies.json", out / "replies.json")
+    return out
+
+
+def quantize(fused: Path, out: Path, bits: int, group_size: int = 64) -> Path:
+    """A bits-bit copy of a fused model (mlx-lm convert -q)."""
+    if out.exists():
+        shutil.rmtree(out)  # mlx-lm convert refuses to write into an existing folder
+    _mlx_lm(
+        "convert",
+        "--hf-path",
+        str(fused),
+        "--mlx-path",
+        str(out),
+        "-q",
+        "--q-bits",
+        str(bits),
+        "--q-group-size",
+        str(group_size),
+    )
+    if (fused / "replies.json").is_file():
+        shutil.copy(fused / "replies.json", out / "replies.json")
+    return out
+
+
+def _mlx_lm(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "mlx_lm", *args], check=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", type=Path, help="a folder from `punie-lsp data`")
+    parser.add_argument("out", type=Path, help="where the adapter goes")
+    parser.add_argument("--model", default=None, help="base model (default: the embedded one)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--iters", type=int, default=None)
+    parser.add_argument("--num-layers", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--fuse", type=Path, default=None, help="also fuse into this folder")
+    parser.add_argument(
+        "--quantize", type=int, nargs="*", default=[], help="bits: also write FUSE-qBITS"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    recipe = train(
+        args.data,
+        args.out,
+        args.model,
+        seed=args.seed,
+        iters=args.iters,
+        num_layers=args.num_layers,
+        learning_rate=args.learning_rate,
+    )
+    print(json.dumps(recipe, indent=2))
+    if args.fuse:
+        fuse(args.out, args.fuse, args.model)
+        for bits in args.quantize:
+            quantize(args.fuse, args.fuse.with_name(f"{args.fuse.name}-q{bits}"), bits)
+    return 0

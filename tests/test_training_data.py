@@ -1,0 +1,130 @@
+"""The training data generator: examples are valid, every tool example ran, its tool response
+is the real output, final answers state only printed facts, and splits share no question."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from punie_lsp.agent import policy
+from punie_lsp.agent.parse import parse
+from punie_lsp.agent.prompt import SYSTEM_PROMPT
+from punie_lsp.agent.sandbox import run_code
+from punie_lsp.training import data
+from punie_lsp.training.templates import TEMPLATES
+
+
+@pytest.fixture(scope="module")
+def splits() -> dict[str, list[dict]]:
+    return data.examples(70, seed=3)
+
+
+def test_every_template_is_allowed_and_reads_only_real_fields() -> None:
+    for template in TEMPLATES:
+        code = template.code.format(path="src")
+        policy.check(code)
+        data.check_fields(code)
+    assert {t.category for t in TEMPLATES} == {
+        "field access",
+        "conditional",
+        "iteration",
+        "multi-step",
+    }
+
+
+def test_a_field_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(data.UnknownField, match="errors_count"):
+        data.check_fields('r = typecheck(".")\nprint(r.errors_count)')
+    with pytest.raises(data.UnknownField, match="status"):
+        data.check_fields('for t in pytest_run("tests").tests:\n    print(t.status)')
+
+
+def test_examples_are_valid_chat_and_tool_examples_ran(splits: dict[str, list[dict]]) -> None:
+    every = [e for part in splits.values() for e in part]
+    assert len(every) >= 60
+    assert {e["category"] for e in every} >= {"direct", "iteration", "conditional"}
+    calls = finals = 0
+    for example in every:
+        turns = example["messages"]
+        json.dumps(example)
+        assert turns[0] == {"role": "system", "content": SYSTEM_PROMPT}
+        assert [t["role"] for t in turns][1:] in (
+            ["user", "assistant"],
+            ["user", "assistant", "user", "assistant"],
+        )
+        reply = parse(turns[2]["content"])
+        if example["category"] == "direct":
+            assert reply.kind == "direct" and reply.text
+            continue
+        assert reply.kind == "tool" and reply.code
+        calls += 1
+        if len(turns) == 5:  # the final-answer example: its tool response is the real output
+            finals += 1
+            root = _project_of(reply.code, turns[3]["content"])
+            ran = run_code(reply.code, root)
+            assert ran.error is None
+            assert turns[3]["content"] == f"<tool_response>\n{ran.output}\n</tool_response>"
+            for number in re.findall(r"\b\d+\b", turns[4]["content"]):
+                assert number in turns[3]["content"], (number, turns)
+    assert calls >= 30 and finals >= 5
+
+
+def _project_of(code: str, response: str) -> Path:
+    """The fixture project whose run gives this response (the example does not say)."""
+    for name in data.PROJECTS:
+        ran = run_code(code, data.EXAMPLES / name)
+        if f"<tool_response>\n{ran.output}\n</tool_response>" == response:
+            return data.EXAMPLES / name
+    raise AssertionError(f"no fixture project prints {response!r}")
+
+
+def test_no_question_is_in_two_splits(splits: dict[str, list[dict]]) -> None:
+    questions = {
+        name: {e["messages"][1]["content"].lower() for e in part} for name, part in splits.items()
+    }
+    assert not questions["train"] & questions["valid"]
+    assert not questions["train"] & questions["test"]
+    assert not questions["valid"] & questions["test"]
+
+
+def test_a_snippet_that_fails_is_dropped() -> None:
+    broken = data.Candidate("q", 'print(read_file("no/such/file.py"))', "sample", "iteration")
+    fine = data.Candidate("q2", 'print(len(read_file("pyproject.toml")))', "sample", "iteration")
+    kept = data.execute([broken, fine])
+    assert list(kept) == [fine]
+
+
+def test_final_answer_says_only_what_was_printed() -> None:
+    root = data.EXAMPLES / "inventory"
+    counts = run_code('r = pytest_run("tests")\nprint(r.failed, "failed")', root)
+    answer = data.final_answer(counts.output, counts.results)
+    assert "3 failed" in answer
+    assert "test_value" not in answer and "5 passed" not in answer
+    listed = run_code(TEMPLATES[0].code.format(path="tests"), root)
+    answer = data.final_answer(listed.output, listed.results)
+    assert "3 failed and 5 passed" in answer
+    assert "test_value (tests/test_stock.py:26)" in answer
+
+
+def test_reply_vocabulary_is_the_tool_calls(splits: dict[str, list[dict]]) -> None:
+    replies = data.reply_vocabulary(splits["train"])
+    assert replies and all(r.startswith("<tool_call>") for r in replies)
+    for reply in replies:
+        code = parse(reply).code
+        assert code is not None
+        ast.parse(code)
+
+
+def test_data_command_writes_the_splits(tmp_path: Path) -> None:
+    from punie_lsp.cli import main
+
+    assert main(["data", str(tmp_path), "--count", "30", "--seed", "5"]) == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    written = sum(
+        len((tmp_path / f"{name}.jsonl").read_text().splitlines())
+        for name in ("train", "valid", "test")
+    )
+    assert written == sum(sum(part.values()) for part in manifest["splits"].values())
+    assert json.loads((tmp_path / "replies.json").read_text())
