@@ -1,0 +1,70 @@
+"""The training pipeline end to end on the real embedded model, kept tiny: a few LoRA steps,
+the loss log and recipe, fuse, quantize, and the fused model answering through the host."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from punie_lsp.agent import prompt
+from punie_lsp.training import data, train
+from punie_lsp.training.plot import loss_curves, read_loss
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    call = prompt.tool_call('result = pytest_run("tests")\nprint(result.failed, "failed")')
+    examples = [
+        {
+            "messages": [
+                *prompt.messages(f"Which tests fail? ({i})"),
+                {"role": "assistant", "content": call},
+            ]
+        }
+        for i in range(4)
+    ]
+    for name in ("train", "valid", "test"):
+        lines = [json.dumps(e) for e in examples]
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / "replies.json").write_text(json.dumps(data.reply_vocabulary(examples)))
+    return folder
+
+
+def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None:
+    from punie_lsp.model.host import ModelHost, ModelSpec
+
+    adapter = tmp_path / "adapter"
+    recipe = train.train(
+        tiny_data,
+        adapter,
+        iters=4,
+        batch_size=2,
+        val_batches=1,
+        test_batches=1,
+        steps_per_report=2,
+        steps_per_eval=2,
+        save_every=2,
+        seed=7,
+    )
+    assert recipe["seed"] == 7 and recipe["num_layers"] == train.RECIPE["num_layers"]
+    assert recipe["test_loss"] > 0
+    for name in ("adapters.safetensors", "adapter_config.json", "replies.json", "recipe.json"):
+        assert (adapter / name).is_file(), name
+    records = read_loss(adapter / "loss.jsonl")
+    assert [r["iteration"] for r in records if r["kind"] == "train"] == [2, 4]
+    assert {r["kind"] for r in records} == {"train", "valid"}
+    assert loss_curves({"tiny": adapter / "loss.jsonl"}, tmp_path / "loss.png").stat().st_size
+
+    fused = train.fuse(adapter, tmp_path / "fused")
+    quantized = train.quantize(fused, tmp_path / "fused-q4", 4)
+    assert (quantized / "replies.json").is_file()
+    config = json.loads((quantized / "config.json").read_text())
+    assert config["quantization"]["bits"] == 4
+
+    host = ModelHost(ModelSpec(model=str(quantized), adapter="none")).start()
+    host.wait_loaded(600)
+    assert host.replies  # the fused model's own reply vocabulary is used for drafting
+    reply = host.generate(prompt.messages("Which tests fail?"), max_tokens=8)
+    host.stop()
+    assert reply.generation_tokens > 0
