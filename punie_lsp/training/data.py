@@ -188,7 +188,8 @@ def split_of(question: str, seed: int) -> str:
 
 
 def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
-    """About count examples per split name, tool examples executed and kept only if they ran."""
+    """About count examples over all splits (tool examples executed, kept only if they ran),
+    by split name."""
     rng = random.Random(seed)
     pool = candidates()
     rng.shuffle(pool)
