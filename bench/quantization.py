@@ -30,11 +30,12 @@ def formats(fused: Path) -> list[tuple[str, int, Path]]:
     return found
 
 
-def measure(label: str, bits: int, folder: Path) -> dict[str, Any]:
+def measure(label: str, bits: int, folder: Path, limit: int | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         scores_file = Path(tmp) / "scores.json"
         command = [sys.executable, "-m", "punie_lsp", "eval", "--model", str(folder)]
         command += ["--adapter", "none", "--json", str(scores_file)]
+        command += ["--limit", str(limit)] if limit else []
         run = subprocess.run(command, capture_output=True, text=True)
         if not scores_file.is_file():
             raise RuntimeError(f"{label}: evaluation failed\n{run.stdout}\n{run.stderr}")
@@ -74,8 +75,11 @@ def main() -> None:
     parser.add_argument("fused", type=Path, help="the fused model folder (from train --fuse)")
     parser.add_argument("--out", type=Path, default=Path("docs/model-quantization.png"))
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--bits", type=int, nargs="*", default=None, help="only these (0: float)")
     args = parser.parse_args()
-    rows = [measure(*f) for f in formats(args.fused)]
+    chosen = [f for f in formats(args.fused) if args.bits is None or f[1] in args.bits]
+    rows = [measure(*f, limit=args.limit) for f in chosen]
     print(table(rows))
     quantization(rows, args.out)
     if args.json:
