@@ -60,7 +60,7 @@ def loss_log(path: Path) -> Any:
 
 def train(data: Path, out: Path, model: str | None = None, **overrides: Any) -> dict[str, Any]:
     """Train an adapter into out; return the recipe it was made with, test loss included."""
-    from mlx_lm.lora import CONFIG_DEFAULTS, evaluate_model, train_model
+    from mlx_lm.lora import CONFIG_DEFAULTS, train_model
     from mlx_lm.tuner.datasets import load_dataset
     from mlx_lm.utils import load
 
@@ -87,7 +87,7 @@ def train(data: Path, out: Path, model: str | None = None, **overrides: Any) -> 
     # mlx-lm's own run() drops a callback passed to it, so its two steps are called here.
     train_model(args, loaded, train_set, valid_set, loss_log(out / "loss.jsonl"))
     recipe["train_seconds"] = round(time.perf_counter() - start)
-    recipe["test_loss"] = _test_loss(args, loaded, test_set, evaluate_model)
+    recipe["test_loss"] = _test_loss(args, loaded, test_set)
     if (data / "replies.json").is_file():  # the reply vocabulary the host drafts from
         shutil.copy(data / "replies.json", out / "replies.json")
     recipe["base_model"] = Path(model_path).name if model is None else model
@@ -96,16 +96,21 @@ def train(data: Path, out: Path, model: str | None = None, **overrides: Any) -> 
     return recipe
 
 
-def _test_loss(args: argparse.Namespace, model: Any, test_set: Any, evaluate: Any) -> float:
-    import io
-    from contextlib import redirect_stdout
+def _test_loss(args: argparse.Namespace, model: Any, test_set: Any) -> float:
+    """The whole test split's loss, as mlx-lm's `--test` computes it (called directly: its
+    evaluate_model only prints the figure)."""
+    from mlx_lm.tuner.datasets import CacheDataset
+    from mlx_lm.tuner.trainer import evaluate
 
-    captured = io.StringIO()
-    with redirect_stdout(captured):  # mlx-lm prints "Test loss X, Test ppl Y."
-        evaluate(args, model, test_set)
-    text = captured.getvalue()
-    print(text, end="")
-    return float(text.split("Test loss")[1].split(",")[0])
+    loss = evaluate(
+        model=model,
+        dataset=CacheDataset(test_set),
+        batch_size=args.batch_size,
+        num_batches=args.test_batches,
+        max_seq_length=args.max_seq_length,
+    )
+    print(f"test loss {loss:.3f}")
+    return round(float(loss), 3)
 
 
 def fuse(adapter: Path, out: Path, model: str | None = None) -> Path:
