@@ -54,15 +54,14 @@ BROKEN = (
 def test_questions_are_well_formed_and_held_out() -> None:
     assert len(QUESTIONS) >= 50
     assert len({q.get("root") for q in QUESTIONS if q["kind"] == "tool"}) >= 3
-    trained = {_words(c.question) for c in data.candidates()}
-    trained |= {_words(d["question"]) for d in data.DIRECT}
+    trained = {data.question_words(q) for q in data.trained_questions()}
     for item in QUESTIONS:
         assert item["kind"] in ("tool", "direct") and item["facts"]
         for fact in item["facts"]:
             re.compile(fact)
         wanted = item["tool"] if isinstance(item["tool"], list) else [item["tool"]]
         assert item["kind"] == "direct" or set(wanted) <= TOOLS
-        assert _words(item["question"]) not in trained, item["question"]
+        assert data.question_words(item["question"]) not in trained, item["question"]
 
 
 @pytest.mark.parametrize(
@@ -75,11 +74,6 @@ def test_the_expected_facts_are_true(item: dict) -> None:
     assert result.error is None, result.error
     for fact in item["facts"]:
         assert re.search(fact, result.output, re.IGNORECASE), (fact, result.output)
-
-
-def _words(question: str) -> str:
-    """A question as its words: "Is src/ledger/ clean?" and "is src/ledger clean" are one."""
-    return re.sub(r"[^a-z0-9 ]", "", question.lower().replace("/ ", " "))
 
 
 def replay(*replies: str):

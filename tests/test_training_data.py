@@ -12,8 +12,7 @@ from punie_lsp.agent import policy
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.prompt import SYSTEM_PROMPT
 from punie_lsp.agent.sandbox import run_code
-from punie_lsp.training import data
-from punie_lsp.training.templates import TEMPLATES
+from punie_lsp.training import data, templates
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +20,29 @@ def splits() -> dict[str, list[dict]]:
     return data.examples(70, seed=3)
 
 
-def test_every_template_is_allowed_and_reads_only_real_fields() -> None:
-    for template in TEMPLATES:
-        code = template.code.format(path="src")
+def test_every_intent_is_allowed_and_reads_only_real_fields() -> None:
+    for intent in templates.INTENTS:
+        code = intent.code.replace("{path}", "src")
         policy.check(code)
         data.check_fields(code)
-    assert {t.category for t in TEMPLATES} == {
+    assert {i.category for i in templates.INTENTS} == {
         "field access",
         "conditional",
         "iteration",
         "multi-step",
     }
+    assert set(data.WEIGHTS) == {i.name for i in templates.INTENTS}
+
+
+def test_renamed_variants_are_working_projects() -> None:
+    """A variant renames package, modules and tests consistently: its tests import and run
+    (same outcomes as its source project) and its paths name the new words."""
+    code = templates.TESTS_COUNTS.replace("{path}", "tests")
+    for name, (source, renames) in data.VARIANTS.items():
+        root = data.project_root(name)
+        assert (root / "src" / renames[next(iter(renames))]).is_dir()
+        ran, original = run_code(code, root), run_code(code, data.project_root(source))
+        assert ran.error is None and ran.output == original.output, name
 
 
 def test_a_field_that_does_not_exist_is_refused() -> None:
@@ -73,10 +84,10 @@ def test_examples_are_valid_chat_and_tool_examples_ran(splits: dict[str, list[di
 
 def _project_of(code: str, response: str) -> Path:
     """The fixture project whose run gives this response (the example does not say)."""
-    for name in data.PROJECTS:
-        ran = run_code(code, data.EXAMPLES / name)
+    for name in data.all_projects():
+        ran = run_code(code, data.project_root(name))
         if f"<tool_response>\n{ran.output}\n</tool_response>" == response:
-            return data.EXAMPLES / name
+            return data.project_root(name)
     raise AssertionError(f"no fixture project prints {response!r}")
 
 
@@ -102,7 +113,7 @@ def test_final_answer_says_only_what_was_printed() -> None:
     answer = data.final_answer(counts.output, counts.results)
     assert "3 failed" in answer
     assert "test_value" not in answer and "5 passed" not in answer
-    listed = run_code(TEMPLATES[0].code.format(path="tests"), root)
+    listed = run_code(templates.TESTS.replace("{path}", "tests"), root)
     answer = data.final_answer(listed.output, listed.results)
     assert "3 failed and 5 passed" in answer
     assert "test_value (tests/test_stock.py:26)" in answer

@@ -17,8 +17,11 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import random
 import re
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,15 +40,51 @@ from punie_lsp.tools import (
     TypeCheckError,
     TypeCheckResult,
 )
-from punie_lsp.training.templates import TEMPLATES, Template
+from punie_lsp.training.templates import INTENTS, Intent, surface_forms
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROJECTS = ("sample", "inventory", "textkit")
+# Renamed copies of the fixture projects (package, modules and tests renamed consistently,
+# in paths and code), so that the model learns to copy paths and names from the question
+# rather than remember three projects' paths. Their outputs are as real as the originals':
+# every snippet still runs on them.
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "billing": ("sample", {"ledger": "billing", "accounts": "wallets", "transfers": "payments"}),
+    "bank": ("sample", {"ledger": "bank", "accounts": "clients", "transfers": "moves"}),
+    "warehouse": (
+        "inventory",
+        {"inventory": "warehouse", "orders": "shipments", "stock": "crates"},
+    ),
+    "shop": ("inventory", {"inventory": "shop", "orders": "baskets", "stock": "shelves"}),
+    "wordplay": ("textkit", {"textkit": "wordplay", "slug": "urls", "words": "tokens"}),
+    "prose": ("textkit", {"textkit": "prose", "slug": "titles", "words": "terms"}),
+}
+EVAL_QUESTIONS = Path(__file__).parent / "eval_questions.json"
 DIRECT: list[dict[str, str]] = json.loads(
     (Path(__file__).parent / "direct.json").read_text(encoding="utf-8")
 )
-FINAL_ANSWER_SHARE = 0.4  # of tool runs that also teach the final answer
-DIRECT_SHARE = 0.22
+FINAL_ANSWER_SHARE = 0.25  # of tool runs that also teach the final answer
+DIRECT_SHARE = 0.2
+WHOLE_SHARE = 0.3  # of an intent's questions that name no path, where it has such phrasings
+# How often each intent is drawn: the broad idioms most, the rare questions least.
+WEIGHTS = {
+    "tests": 3.0,
+    "tests.conditional": 1.5,
+    "tests.counts": 1.5,
+    "types": 3.0,
+    "types.conditional": 1.5,
+    "types.counts": 1.5,
+    "lint": 3.0,
+    "lint.conditional": 1.5,
+    "lint.counts": 1.5,
+    "read.definitions": 1.5,
+    "read.imports": 0.6,
+    "read.length": 0.5,
+    "read.whole": 0.6,
+    "types+lint": 1.5,
+    "health": 1.0,
+    "types+source": 0.7,
+}
 
 # Attributes a snippet may read: the typed results' fields and the methods of the plain
 # values they hold. Anything else is a field that does not exist and must not be taught.
@@ -59,7 +98,7 @@ ALLOWED_ATTRIBUTES = {name for model in _MODELS for name in model.model_fields} 
 class Candidate:
     question: str
     code: str
-    project: str
+    project: str  # a name of PROJECTS or VARIANTS
     category: str
 
 
@@ -72,6 +111,44 @@ def check_fields(code: str) -> None:
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Attribute) and node.attr not in ALLOWED_ATTRIBUTES:
             raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
+
+
+def project_root(name: str) -> Path:
+    """Where a fixture project or a renamed variant of one lives (variants are written into
+    the cache on first use, and again whenever their source changed)."""
+    if name in PROJECTS:
+        return EXAMPLES / name
+    source, renames = VARIANTS[name]
+    files = {
+        _renamed(str(path.relative_to(EXAMPLES / source)), renames): _renamed(
+            path.read_text(encoding="utf-8"), renames
+        )
+        for path in sorted((EXAMPLES / source).rglob("*"))
+        if path.is_file() and path.name != "facts.json" and "__pycache__" not in path.parts
+    }
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    root = Path(base) / "punie-lsp" / "fixtures" / f"{name}-{digest}"
+    if not root.is_dir():
+        root.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root.parent))
+        for relative, text in files.items():
+            (work / relative).parent.mkdir(parents=True, exist_ok=True)
+            (work / relative).write_text(text, encoding="utf-8")
+        try:
+            work.rename(root)
+        except OSError:  # another process wrote the same variant first
+            shutil.rmtree(work, ignore_errors=True)
+    return root
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    """Whole lower-case words renamed; `_` counts as a word break, so test_accounts and
+    ledger.accounts follow accounts, while Account and slugify stay."""
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, renames)) + r")(?![A-Za-z0-9])"
+    )
+    return pattern.sub(lambda m: renames[m.group(1)], text)
 
 
 def project_paths(root: Path) -> dict[str, list[str]]:
@@ -87,32 +164,71 @@ def project_paths(root: Path) -> dict[str, list[str]]:
         "tests": ["tests", *tests],
         "source": sources,
         "file": sources + tests,
-        "any": [".", "src", *packages, "tests", *sources, *tests],
+        "any": ["src", *packages, "tests", *sources, *tests],
     }
 
 
-def candidates(projects: Iterable[str] = PROJECTS) -> list[Candidate]:
-    """Every (question, snippet, project) the templates can make."""
-    out = []
-    for name in projects:
-        paths = project_paths(EXAMPLES / name)
-        for template in TEMPLATES:
-            out += _fill(template, name, paths)
-    return out
+def project_names(root: Path) -> dict[str, list[str]]:
+    """What a question may name instead of a path: the package and the test functions."""
+    tests = sorted(
+        name
+        for path in (root / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
+    )
+    packages = sorted(p.name for p in (root / "src").iterdir() if p.is_dir())
+    return {"project": packages, "test": tests}
 
 
-def _fill(template: Template, project: str, paths: dict[str, list[str]]) -> list[Candidate]:
-    def make(question: str, path: str) -> Candidate:
-        code = template.code.format(path=path)
-        return Candidate(question.format(path=path), code, project, template.category)
+def all_projects() -> tuple[str, ...]:
+    return (*PROJECTS, *VARIANTS)
 
-    whole = "tests" if template.code.startswith("result = pytest_run") else "."
-    named = [] if template.paths == "whole" else paths[template.paths]
+
+def candidates(projects: Iterable[str] | None = None) -> list[Candidate]:
+    """Every (question, snippet, project) the intents can make, before surface forms."""
     return [
-        *(make(question, path) for path in named for question in template.phrasings),
-        *(make(question, ".") for question in template.phrasings if template.paths == "whole"),
-        *(make(question, whole) for question in template.whole),
+        c
+        for project in projects or all_projects()
+        for intent in INTENTS
+        for part in _fill(intent, project)
+        for c in part
     ]
+
+
+def _fill(intent: Intent, project: str) -> tuple[list[Candidate], list[Candidate]]:
+    """An intent's questions about one project: those that name a path, and those that
+    name none (the whole project, the package or a test function)."""
+    root = project_root(project)
+    paths, names = project_paths(root), project_names(root)
+
+    def make(question: str, path: str) -> Candidate:
+        return Candidate(question, intent.code.replace("{path}", path), project, intent.category)
+
+    named = [
+        make(phrasing.replace("{path}", written), written)
+        for path in paths[intent.paths]
+        for written in _written(path)
+        for phrasing in intent.phrasings
+    ]
+    whole = [
+        make(phrasing.replace("{project}", package).replace("{test}", test), intent.whole_path)
+        for phrasing in intent.whole
+        for package in (names["project"] if "{project}" in phrasing else [""])
+        for test in (names["test"] if "{test}" in phrasing else [""])
+    ]
+    return named, whole
+
+
+def _written(path: str) -> tuple[str, ...]:
+    """A path as a question writes it; a folder also with its trailing slash, copied into
+    the code as written."""
+    return (path,) if path.endswith(".py") else (path, path + "/")
+
+
+def trained_questions() -> set[str]:
+    """Every question text the generator can emit, in every surface form."""
+    return {form for c in candidates() for form in surface_forms(c.question)} | {
+        form for item in DIRECT for form in surface_forms(item["question"])
+    }
 
 
 def execute(chosen: list[Candidate], workers: int = 4) -> dict[Candidate, SandboxResult]:
@@ -123,10 +239,11 @@ def execute(chosen: list[Candidate], workers: int = 4) -> dict[Candidate, Sandbo
         policy.check(candidate.code)  # never teach code the sandbox refuses
         check_fields(candidate.code)
     runs = sorted({(c.code, c.project) for c in chosen})
+    roots = {name: project_root(name) for name in {c.project for c in chosen}}
     with ThreadPoolExecutor(workers) as pool:
         results = list(
             tqdm(
-                pool.map(lambda run: run_code(run[0], EXAMPLES / run[1]), runs),
+                pool.map(lambda run: run_code(run[0], roots[run[1]]), runs),
                 total=len(runs),
                 desc="running snippets",
             )
@@ -191,10 +308,8 @@ def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """About count examples over all splits (tool examples executed, kept only if they ran),
     by split name."""
     rng = random.Random(seed)
-    pool = candidates()
-    rng.shuffle(pool)
     tool_runs = int(count * (1 - DIRECT_SHARE) / (1 + FINAL_ANSWER_SHARE))
-    ran = execute(pool[:tool_runs])
+    ran = execute(sample(tool_runs, rng))
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "valid": [], "test": []}
     for candidate, result in ran.items():
         part = splits[split_of(candidate.question, seed)]
@@ -211,6 +326,40 @@ def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     for part in splits.values():
         rng.shuffle(part)
     return splits
+
+
+def sample(size: int, rng: random.Random) -> list[Candidate]:
+    """size distinct candidates: an intent drawn by WEIGHTS, then (WHOLE_SHARE of the time,
+    where it has them) a question naming no path, then any of its filled phrasings, in one of
+    its surface forms. Questions of the evaluation are left out, word for word."""
+    by_intent: dict[str, tuple[list[Candidate], list[Candidate]]] = {}
+    for intent in INTENTS:
+        filled = [_fill(intent, project) for project in all_projects()]
+        by_intent[intent.name] = (
+            [c for named, _ in filled for c in named],
+            [c for _, whole in filled for c in whole],
+        )
+    held_out = {question_words(item["question"]) for item in json.loads(EVAL_QUESTIONS.read_text())}
+    names = list(WEIGHTS)
+    chosen: dict[tuple[str, str], Candidate] = {}
+    for _ in range(size * 20):  # bounded: a small pool may have fewer than size questions
+        if len(chosen) >= size:
+            break
+        named, whole = by_intent[rng.choices(names, weights=[WEIGHTS[n] for n in names])[0]]
+        pool = whole if whole and (not named or rng.random() < WHOLE_SHARE) else named
+        base = rng.choice(pool)
+        question = rng.choice(surface_forms(base.question))
+        if question_words(question) in held_out:
+            continue
+        chosen.setdefault(
+            (question, base.project), Candidate(question, base.code, base.project, base.category)
+        )
+    return list(chosen.values())
+
+
+def question_words(question: str) -> str:
+    """A question as its words: "Is src/ledger/ clean?" and "is src/ledger clean" are one."""
+    return re.sub(r"[^a-z0-9 ]", "", question.lower().replace("/ ", " "))
 
 
 def _direct_items(count: int, rng: random.Random) -> list[dict[str, str]]:
