@@ -10,7 +10,12 @@ The questions (eval_questions.json) were written apart from training/templates.p
 the fixture projects in examples/ (each question names its project as `root`), whose facts
 tests/test_fixture_facts.py checks.
 
-    uv run punie-lsp eval [--model DIR] [--adapter DIR|none] [--limit N] [--json FILE]
+    uv run punie-lsp eval [--model DIR] [--adapter DIR|none] [--questions FILE] [--limit N]
+                          [--json FILE]
+
+direct_unseen.json holds direct questions on topics that training/direct.json does not
+teach, scored the same way and reported apart: how the tuned model does on Python knowledge
+it must bring from its base weights.
 """
 
 import argparse
@@ -149,6 +154,9 @@ def report(scores: list[Score], wall: float) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="a model folder (default: embedded)")
     parser.add_argument("--adapter", default=None, help="an adapter folder, or 'none'")
+    parser.add_argument(
+        "--questions", type=Path, default=QUESTIONS, help="a question file (default: the suite)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--json", type=Path, default=None, help="write every score here")
 
@@ -160,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     host = make_host(ModelSpec(model=args.model, adapter=args.adapter))
     host.wait_loaded()
-    items = load_questions()[: args.limit]
+    items = load_questions(args.questions)[: args.limit]
     start = time.perf_counter()
     scores = evaluate(host.generate, items, progress=lambda x: tqdm(x, desc="evaluating"))
     wall = time.perf_counter() - start
