@@ -32,7 +32,7 @@ REFERENCE = {
     "read_file": 'print(read_file("{path}"))',
 }
 
-# Real replies of the shipped model (recorded once from an evaluation run, replayed here).
+# Real replies of an earlier shipped adapter (recorded once from an evaluation run, replayed).
 RIGHT = (
     '<tool_call><function=execute_code><parameter=code>\nresult = typecheck("src/ledger/'
     'transfers.py")\nprint(result.error_count, "type errors")\nfor error in result.errors:\n'

@@ -97,7 +97,7 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     first, second = seen["exchanges"]
     assert first["state"] == "done", first
     # The facts of examples/sample: one failing test of five, where and why.
-    assert "1 failed, 4 passed" in first["text"]
+    assert "4 passed, 1 failed" in first["text"]
     assert "test_fee_rounds_up" in first["text"] and "assert 1 == 2" in first["text"]
     assert "pytest_run(tests)" in first["text"]
     assert second["state"] == "cancelled", second
