@@ -1,20 +1,22 @@
 """Code Mode training data: executed examples, split with no question shared between splits.
 
-Every tool example is a template snippet (training/templates.py) filled with a real path of a
-fixture project (examples/*), checked against the sandbox policy and the typed results' field
-names, and run in the sandbox; only snippets that run are kept. A kept run gives two
-examples: the question answered with the tool call, and (for a share of them) the same
-conversation continued with the real output as the `<tool_response>` turn and a final answer
-built from the typed results, so it states true facts. mlx-lm's `--mask-prompt` trains only
-the last assistant turn of an example, hence two examples rather than one long one.
+Every tool example is an idiom of training/templates.py filled with a real path of a fixture
+project (examples/*, or a renamed copy of one), checked against the sandbox policy and the
+typed results' field names, and run in the sandbox; only snippets that run are kept. A kept
+run gives two examples: the question answered with the tool call, and (for a share of them)
+the same conversation continued with the real output as the `<tool_response>` turn and a
+final answer built from the typed results, so it states true facts. mlx-lm's `--mask-prompt`
+trains only the last assistant turn of an example, hence two examples rather than one long
+one.
 Direct answers come from training/direct.json (reviewed by hand). Everything goes through
 agent.prompt, the formatter serving uses.
 
-    uv run punie-lsp data OUT_DIR [--count 1200] [--seed 0]
+    uv run punie-lsp data OUT_DIR [--count 4000] [--seed 0]
 """
 
 import argparse
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -113,6 +115,7 @@ def check_fields(code: str) -> None:
             raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
 
 
+@functools.cache  # one read of the fixture files per process, not one per kind of question
 def project_root(name: str) -> Path:
     """Where a fixture project or a renamed variant of one lives (variants are written into
     the cache on first use, and again whenever their source changed)."""
@@ -409,7 +412,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path)
-    parser.add_argument("--count", type=int, default=1200, help="examples in all splits")
+    parser.add_argument("--count", type=int, default=4000, help="examples in all splits")
     parser.add_argument("--seed", type=int, default=0)
 
 
