@@ -9,7 +9,6 @@ GGUF vocabulary and merges. Nothing is downloaded.
 
 import importlib.util
 import json
-import os
 import platform
 import re
 import shutil
@@ -19,6 +18,8 @@ from typing import Any
 
 import mlx.core as mx
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+from punie_lsp.cache import cache_dir
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Bump when the conversion changes, so an old cached folder is not reused.
@@ -65,16 +66,11 @@ def default_dtype() -> str:
     return "float16" if platform.system() == "Darwin" else "float32"
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "punie-lsp" / "models"
-
-
 def embedded_model_dir(dtype: str | None = None, cache: Path | None = None) -> Path:
     """The converted model folder, converting on first use. Safe against concurrent callers:
     the folder is written under a temporary name and renamed into place."""
     dtype = dtype or default_dtype()
-    target = (cache or cache_dir()) / f"smollm2-135m-instruct-{dtype}-v{CONVERSION_VERSION}"
+    target = (cache or cache_dir("models")) / f"smollm2-135m-instruct-{dtype}-v{CONVERSION_VERSION}"
     if (target / "config.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,6 @@ import ast
 import functools
 import hashlib
 import json
-import os
 import random
 import re
 import shutil
@@ -34,6 +33,7 @@ from typing import Any
 from punie_lsp.agent import policy, prompt
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
+from punie_lsp.cache import cache_dir
 from punie_lsp.tools import (
     RuffResult,
     RuffViolation,
@@ -42,6 +42,7 @@ from punie_lsp.tools import (
     TypeCheckError,
     TypeCheckResult,
 )
+from punie_lsp.training.evaluate import load_questions
 from punie_lsp.training.templates import INTENTS, Intent, surface_forms
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -61,7 +62,6 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "wordplay": ("textkit", {"textkit": "wordplay", "slug": "urls", "words": "tokens"}),
     "prose": ("textkit", {"textkit": "prose", "slug": "titles", "words": "terms"}),
 }
-EVAL_QUESTIONS = Path(__file__).parent / "eval_questions.json"
 DIRECT: list[dict[str, str]] = json.loads(
     (Path(__file__).parent / "direct.json").read_text(encoding="utf-8")
 )
@@ -130,8 +130,7 @@ def project_root(name: str) -> Path:
         if path.is_file() and path.name != "facts.json" and "__pycache__" not in path.parts
     }
     digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    root = Path(base) / "punie-lsp" / "fixtures" / f"{name}-{digest}"
+    root = cache_dir("fixtures") / f"{name}-{digest}"
     if not root.is_dir():
         root.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root.parent))
@@ -228,7 +227,8 @@ def _written(path: str) -> tuple[str, ...]:
 
 
 def trained_questions() -> set[str]:
-    """Every question text the generator can emit, in every surface form."""
+    """Every question text the generator can emit (a superset: direct questions in every
+    surface form, though only two of them are used)."""
     return {form for c in candidates() for form in surface_forms(c.question)} | {
         form for item in DIRECT for form in surface_forms(item["question"])
     }
@@ -342,7 +342,7 @@ def sample(size: int, rng: random.Random) -> list[Candidate]:
             [c for named, _ in filled for c in named],
             [c for _, whole in filled for c in whole],
         )
-    held_out = {question_words(item["question"]) for item in json.loads(EVAL_QUESTIONS.read_text())}
+    held_out = {question_words(item["question"]) for item in load_questions()}
     names = list(WEIGHTS)
     chosen: dict[tuple[str, str], Candidate] = {}
     for _ in range(size * 20):  # bounded: a small pool may have fewer than size questions
