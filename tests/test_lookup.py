@@ -30,3 +30,15 @@ def test_a_longer_match_wins_and_history_wins_a_tie() -> None:
     assert draft(history, 2, index) == [40, 41]
     # Both match the 2-token tail "8 9"... history has "8 9 1" earlier: a tie goes to history.
     assert draft([8, 9, 1, 0, 8, 9], 1, index_replies([[8, 9, 40]])) == [1]
+
+
+def test_the_most_frequent_continuation_wins() -> None:
+    index = index_replies([[10, 11, 20], [10, 11, 30], [10, 11, 30]])
+    assert draft([5, 10, 11], 1, index) == [30]
+
+
+def test_the_turn_opening_lets_the_prompt_guess_the_reply() -> None:
+    head = [1, 2]  # what every prompt ends with: the assistant turn opened
+    index = index_replies([[50, 51, 52]], head=head)
+    assert draft([9, 9, 7, 1, 2], 3, index) == [50, 51, 52]
+    assert index_replies([[50, 51, 52]]).get((1, 2)) is None

@@ -110,6 +110,22 @@ def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: s
         assert fast.accepted_tokens > fast.generation_tokens // 2, fast
 
 
+def test_the_fused_adapter_is_the_same_model(host: ModelHost) -> None:
+    """The host folds the LoRA adapter into the weights (as mlx_lm.fuse does); plain mlx-lm
+    with the adapter kept as separate low-rank layers writes the same greedy text."""
+    from mlx_lm import generate, load
+
+    from punie_lsp.model.embedded import embedded_model_dir
+
+    model, tokenizer, *_ = load(str(embedded_model_dir(None)), adapter_path=str(default_adapter()))
+    assert any(hasattr(m, "lora_a") for _, m in model.named_modules())  # not fused
+    assert not any(hasattr(m, "lora_a") for _, m in host._model.named_modules())  # fused
+    for question in (QUESTION, "Are there lint problems in src/ledger/?"):
+        text = prompt.render(tokenizer, prompt.messages(question))
+        fused = generate(host._model, host._tokenizer, text, max_tokens=80)
+        assert len(fused) > 40 and generate(model, tokenizer, text, max_tokens=80) == fused
+
+
 def test_cancel_stops_generation(host: ModelHost) -> None:
     cancel = threading.Event()
     seen: list[str] = []

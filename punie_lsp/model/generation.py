@@ -23,6 +23,7 @@ class Generation:
     generation_seconds: float = 0.0
     drafted_tokens: int = 0  # guessed by prompt lookup (model/lookup.py)
     accepted_tokens: int = 0  # of those, the ones the model agreed with
+    passes: int = 0  # forward passes of the model, the prompt's included
 
 
 class Backend:

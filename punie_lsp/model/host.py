@@ -163,6 +163,8 @@ class ModelHost(Backend):
             adapter = None
         self.on_status("loading the model")
         model, tokenizer, *_ = load(path, adapter_path=adapter)
+        if adapter is not None:
+            _fuse_adapter(model)
         self._model, self._tokenizer = model, tokenizer
         self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
         # A fused model (punie-lsp train --fuse) carries its replies.json in its own folder.
@@ -185,7 +187,17 @@ class ModelHost(Backend):
         except (OSError, ValueError, TypeError) as exc:  # drafts are an optimization only
             log.warning("ignoring %s: %s", path, exc)
             return {}
-        return index_replies(encoded)
+        return index_replies(encoded, head=self._reply_head())
+
+    def _reply_head(self) -> list[int]:
+        """The tokens that open the assistant's turn in this model's chat template (what two
+        prompts with different questions end with), so the index can guess a reply's first
+        tokens from the prompt's own pass."""
+        a, b = (self._encode(prompt.render(self._tokenizer, prompt.messages(q))) for q in "ab")
+        size = 0
+        while size < min(len(a), len(b)) and a[-1 - size] == b[-1 - size]:
+            size += 1
+        return a[len(a) - size :]
 
     def _encode(self, text: str) -> list[int]:
         bos = self._tokenizer.bos_token
@@ -255,7 +267,25 @@ class ModelHost(Backend):
         result.prompt_seconds = (first or end) - start
         result.generation_seconds = end - (first or end)
         result.drafted_tokens, result.accepted_tokens = stats.drafted, stats.accepted
+        result.passes = stats.passes
         return result
+
+
+def _fuse_adapter(model: Any) -> None:
+    """Fold the LoRA adapter into the weights it adapts, as `mlx_lm.fuse` does: the same
+    model, with ~10 % less work per pass (no separate low-rank products). Quantized weights
+    (nn.QuantizedLinear is no nn.Linear) stay apart: re-quantizing a fused weight would
+    change the model."""
+    import mlx.nn as nn
+    from mlx.utils import tree_unflatten
+
+    fused = [
+        (name, module.fuse())
+        for name, module in model.named_modules()
+        if hasattr(module, "fuse") and isinstance(getattr(module, "linear", None), nn.Linear)
+    ]
+    if fused:
+        model.update_modules(tree_unflatten(fused))
 
 
 def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Backend:

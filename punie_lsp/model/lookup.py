@@ -1,17 +1,18 @@
 """Greedy decoding with prompt-lookup drafts (speculative decoding without a draft model).
 
-On a CPU, one forward pass over a 135M model costs about the same for one token as for eight
-(it is bound by reading the weights and by per-operation overhead, not by arithmetic). Code
-Mode replies repeat their prompt (tool names, paths, field names) and themselves (`print(`
-lines), so the tokens that followed the latest earlier occurrence of the last few tokens are
-a good guess for what comes next. Guesses also come from the replies the adapter was trained
-on (`replies.json` beside it, indexed by n-gram), which know the tool-call scaffolding before
-the reply has written any of it. Each pass feeds the last token plus such a guess; the guess
-is kept up to its first token that differs from the model's own argmax, and the key-value
-cache is trimmed back over the rest. The tokens produced are the greedy tokens, whatever the
-guesses were (tests/test_real_model.py checks them against mlx-lm's generate).
-"""
+On a CPU, one forward pass over a 135M model costs about 1.4x for eight tokens what it costs
+for one, 2x for 24 (it is bound by reading the weights and by per-operation overhead, not by
+arithmetic). Code Mode replies repeat their prompt (tool names, paths, field names) and
+themselves (`print(` lines), so the tokens that followed the latest earlier occurrence of
+the last few tokens are a good guess for what comes next. Guesses also come from the replies
+the adapter was trained on (`replies.json` beside it, indexed by n-gram), which know the
+tool-call scaffolding before the reply has written any of it, from the prompt's own pass on.
+Each pass feeds the last token plus such a guess; the guess is kept up to its first token
+that differs from the model's own argmax, and the key-value cache is trimmed back over the
+rest. The tokens produced are the greedy tokens, whatever the guesses were
+(tests/test_real_model.py checks them against mlx-lm's generate)."""
 
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,30 +20,44 @@ from typing import Any
 import mlx.core as mx
 from mlx_lm.models.cache import trim_prompt_cache
 
-# Longest n-gram matched, and the most tokens guessed per pass; measured in bench/model.py.
+# Longest n-gram matched in the reply so far and in the known replies, and the most tokens
+# guessed per pass: measured in bench/model.py (a pass over 24 tokens costs ~2x a pass over
+# one here, and a Code Mode reply's scaffolding runs 20-30 tokens between the parts the
+# model chooses).
 MAX_NGRAM = 3
-INDEX_NGRAM = 5
-DRAFT_TOKENS = 8
+INDEX_NGRAM = 8
+DRAFT_TOKENS = 24
 
 
 @dataclass
 class LookupStats:
     drafted: int = 0  # tokens guessed
     accepted: int = 0  # guessed tokens the model agreed with
+    passes: int = 0  # forward passes, the prompt's included
 
 
-# n-gram -> the tokens that followed it in a known reply (the first such reply).
+# n-gram -> the tokens that most often followed it in the known replies.
 ReplyIndex = dict[tuple[int, ...], tuple[int, ...]]
 
 
-def index_replies(replies: Sequence[Sequence[int]], max_ngram: int = INDEX_NGRAM) -> ReplyIndex:
-    index: ReplyIndex = {}
+def index_replies(
+    replies: Sequence[Sequence[int]],
+    head: Sequence[int] = (),
+    max_ngram: int = INDEX_NGRAM,
+    follow: int = DRAFT_TOKENS,
+) -> ReplyIndex:
+    """Index known replies by every n-gram (n <= max_ngram) to the follow tokens after it.
+    head (the tokens that open the assistant's turn) is put before each reply, so that the
+    reply's first tokens can be guessed from the prompt's end. Where replies disagree after
+    the same n-gram, the most frequent continuation wins (the first one on a tie)."""
+    seen: defaultdict[tuple[int, ...], Counter[tuple[int, ...]]] = defaultdict(Counter)
     for reply in replies:
-        for end in range(1, len(reply)):
-            follow = tuple(reply[end : end + DRAFT_TOKENS])
+        tokens = [*head, *reply]
+        for end in range(1, len(tokens)):
+            after = tuple(tokens[end : end + follow])
             for n in range(1, min(max_ngram, end) + 1):
-                index.setdefault(tuple(reply[end - n : end]), follow)
-    return index
+                seen[tuple(tokens[end - n : end])][after] += 1
+    return {key: counts.most_common(1)[0][0] for key, counts in seen.items()}
 
 
 def _from_history(history: Sequence[int], count: int, max_ngram: int) -> tuple[int, list[int]]:
@@ -100,37 +115,37 @@ def generate(
     stats: LookupStats | None = None,
 ) -> Iterator[int]:
     """Greedy tokens after prompt, one at a time. feed is the part of prompt the cache has
-    not seen yet; the cache must be trimmable. Stops after an eos token or max_tokens."""
+    not seen yet (at least one token); the cache must be trimmable. Stops after an eos token
+    or max_tokens. The prompt's own pass carries a guess too (the reply's opening)."""
     stats = stats if stats is not None else LookupStats()
-    logits = model(mx.array(list(feed))[None], cache=cache)
-    token = _argmax(logits[0, -1:])[0]
-    history = [*prompt, token]  # the prompt, every token yielded, and the one about to be
+    history = list(prompt)  # the prompt and every token produced
+    inputs = list(feed)  # what the cache has not seen: the feed, then the latest token
     produced = 0
-    # Guess less after a miss, more after a hit: a wrong guess costs a wider pass (prose
-    # replies rarely repeat), a right one saves passes.
+    # Guess less after a pass that kept nothing (prose rarely repeats, and a wrong guess
+    # costs a wider pass), the full size again after one that kept something.
     size = draft_tokens
     while True:
-        pending = [token]
-        if produced + 1 < max_tokens and token not in eos:
-            guess = draft(history, min(size, max_tokens - produced - 1), index)
-            logits = model(mx.array([token, *guess])[None], cache=cache)
-            best = _argmax(logits[0])
-            accepted = 0
-            while accepted < len(guess) and best[accepted] == guess[accepted]:
-                accepted += 1
-            if accepted < len(guess):
-                trim_prompt_cache(cache, len(guess) - accepted)
-            stats.drafted += len(guess)
-            stats.accepted += accepted
-            if guess and accepted == 0:
-                size = max(1, size // 2)
-            elif guess and accepted == len(guess):
-                size = min(draft_tokens, size * 2)
-            token = best[accepted]
-            pending += guess[:accepted]
-            history += [*guess[:accepted], token]
-        for item in pending:
+        guess = draft(history, min(size, max_tokens - produced - 1), index)
+        logits = model(mx.array([*inputs, *guess])[None], cache=cache)
+        # The model's token after the last input, and after each guessed token.
+        best = _argmax(logits[0, len(inputs) - 1 :])
+        accepted = 0
+        while accepted < len(guess) and best[accepted] == guess[accepted]:
+            accepted += 1
+        if accepted < len(guess):
+            trim_prompt_cache(cache, len(guess) - accepted)
+        stats.passes += 1
+        stats.drafted += len(guess)
+        stats.accepted += accepted
+        if guess and accepted == 0:
+            size = max(1, size // 2)
+        elif accepted:
+            size = draft_tokens
+        new = [*guess[:accepted], best[accepted]]
+        for item in new:
             yield item
             produced += 1
             if item in eos or produced >= max_tokens:
                 return
+        history += new
+        inputs = new[-1:]
