@@ -4,6 +4,7 @@ import argparse
 import sys
 import textwrap
 
+from punie_lsp.agent import sandbox
 from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.model.generation import ModelError
 from punie_lsp.model.host import ModelSpec, make_host
@@ -17,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
         ModelSpec(model=args.model, adapter=args.adapter),
         on_status=lambda message: print(f"punie-lsp: {message}...", file=sys.stderr),
     )
+    sandbox.prestart(args.root)  # its imports overlap the model's loading
     try:
         host.wait_loaded()
     except ModelError as exc:

@@ -1,11 +1,14 @@
 """The Code Mode sandbox: what works, and a corpus of escape attempts that must all fail safely."""
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from punie_lsp.agent import policy
+from punie_lsp.agent import policy, sandbox
 from punie_lsp.agent.sandbox import Limits, run_code
 from punie_lsp.tools import TestResult
 
@@ -197,3 +200,43 @@ def test_policy_allows_ordinary_snippets() -> None:
         "def total(xs):\n    return sum(xs)\n"
         "try:\n    total([1])\nexcept ValueError as exc:\n    print(exc)\n"
     )
+
+
+def test_a_warm_worker_waits_for_the_next_snippet() -> None:
+    run_code("print(1)", SAMPLE)
+    spare = sandbox._spare
+    assert spare is not None and spare.poll() is None  # started after the run, waiting
+    assert run_code("print(2)", SAMPLE).output == "2\n"
+    assert spare.poll() is not None  # it ran that snippet, and only that one
+    assert sandbox._spare is not None and sandbox._spare is not spare
+
+
+def test_a_spare_that_died_is_replaced() -> None:
+    sandbox.prestart()
+    spare = sandbox._spare
+    assert spare is not None
+    spare.kill()
+    spare.wait()
+    assert run_code("print(3)", SAMPLE).output == "3\n"
+
+
+def test_a_spare_leaves_with_its_server() -> None:
+    script = (
+        "import os\nfrom punie_lsp.agent import sandbox\n"
+        "sandbox.prestart()\nprint(sandbox._spare.pid, flush=True)\nos._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    pid = int(done.stdout)
+    for _ in range(200):  # its stdin closed with the server: it reads nothing and exits
+        if not Path(f"/proc/{pid}").exists() or "Z" in _state(pid):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the spare worker {pid} outlived its server")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -5,6 +5,11 @@ group at the time limit), with lowered memory and CPU limits and socket creation
 inside it, a syntax-tree policy (agent/policy.py) and a namespace holding only safe builtins,
 the typed tools and read_file, all confined to the workspace. The server and the user's
 files are never touched by the snippet; its findings come back as typed results.
+
+A worker serves one snippet and exits. The next one is started as soon as a run ends (and
+by prestart(), when the server or the CLI starts), so that it has done its imports (~0.15 s
+of a tool answer) before the model has written the snippet; it waits for its request on
+stdin, and exits when that closes unread (the server went away).
 """
 
 import contextlib
@@ -13,6 +18,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,15 +52,7 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         "output_limit": limits.output_limit,
         "tool_timeout": min(limits.tool_timeout, limits.timeout),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-m", "punie_lsp.agent.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=request["root"],
-        env=_environment(),
-        start_new_session=True,
-    )
+    proc = _take_worker(request["root"])
     try:
         out, _ = proc.communicate(json.dumps(request).encode(), timeout=limits.timeout + 5)
     except subprocess.TimeoutExpired:
@@ -61,12 +60,57 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=limits.timeout)
     finally:
         _kill(proc)  # whatever the snippet's tools left running
+        prestart(request["root"])
     if proc.returncode != 0 or not out:
         return SandboxResult(error=_death(proc.returncode, limits))
     try:
         return SandboxResult.model_validate_json(out)
     except ValidationError:
         return SandboxResult(error="the sandbox worker gave an unreadable reply")
+
+
+SPARE_NICENESS = 10
+_spare: subprocess.Popen[bytes] | None = None
+_spare_root: str | None = None
+_spare_lock = threading.Lock()
+
+
+def prestart(root: str | Path | None = None) -> None:
+    """Have a worker started and waiting for the next snippet (no-op when one is); with the
+    workspace root, it also has that project's pytest started (tools/pytest.py: warm)."""
+    global _spare, _spare_root
+    where = str(Path(root).resolve()) if root is not None else None
+    with _spare_lock:
+        if _spare is not None and _spare.poll() is None and _spare_root == where:
+            return
+        if _spare is not None:
+            _kill(_spare)
+        _spare, _spare_root = _start_worker(where), where
+
+
+def _take_worker(root: str) -> subprocess.Popen[bytes]:
+    global _spare
+    with _spare_lock:
+        proc, _spare = _spare, None
+    if proc is None or proc.poll() is not None:  # none started yet, or it died waiting
+        proc = _start_worker(root)
+    return proc
+
+
+def _start_worker(root: str | None) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tempfile.gettempdir(),  # it moves into the workspace once its request names it
+        env=_environment(),
+        start_new_session=True,
+    )
+    # Its imports run while the model may be answering the next question: they yield.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, proc.pid, SPARE_NICENESS)
+    return proc
 
 
 def _environment() -> dict[str, str]:

@@ -1,9 +1,10 @@
 """The sandbox's worker process: runs one checked snippet and reports as JSON.
 
-Started by `sandbox.run_code` as `python -I -m punie_lsp.agent.worker`. It reads one request
-from stdin, lowers its own limits (memory, CPU time, no new sockets), runs the snippet with
-only the safe builtins and the typed tools in scope, and writes one JSON SandboxResult to the
-stdout it was given. The snippet never sees sys, os or the real stdout.
+Started by `sandbox.run_code` (or ahead of need by `sandbox.prestart`) as
+`python -I -m punie_lsp.agent.worker`. With its imports done, it reads one request from
+stdin, moves into the workspace, lowers its own limits (memory, CPU time, no new sockets),
+runs the snippet with only the safe builtins and the typed tools in scope, and writes one
+JSON SandboxResult to the stdout it was given. The snippet never sees sys, os or the real stdout.
 """
 
 import builtins
@@ -19,6 +20,7 @@ from typing import Any
 
 from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult, ToolName, ToolRun
+from punie_lsp.tools import pytest as pytest_tool
 from punie_lsp.tools import pytest_run, ruff_check, typecheck
 
 _SAFE_BUILTINS = [
@@ -121,6 +123,7 @@ def run(request: dict[str, Any]) -> SandboxResult:
     runs: list[ToolRun] = []
     start = time.monotonic()
     try:
+        os.chdir(root)
         tree = policy.check(request["code"])
         code = compile(tree, "<snippet>", "exec")
         limit(int(request["memory_mb"]), float(request["timeout"]))
@@ -151,14 +154,18 @@ def _describe(exc: Exception) -> str:
 
 
 def main() -> None:
+    if len(sys.argv) > 1:  # the workspace it is likely to be asked about: its pytest, ready
+        pytest_tool.warm(sys.argv[1])
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
     # Anything else that writes to fd 1 or 2 (a tool's stray output) must not corrupt the reply.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    request = json.loads(sys.stdin.read())
-    result = run(request)
+    text = sys.stdin.read()
+    if not text:  # started ahead of need (sandbox.prestart) and never asked
+        return
+    result = run(json.loads(text))
     reply.write(result.model_dump_json())
     reply.flush()
 

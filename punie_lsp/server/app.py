@@ -14,6 +14,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
+from punie_lsp.agent import sandbox
 from punie_lsp.model.generation import Backend
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.server import actions, ask_actions, commands, findings
@@ -167,6 +168,7 @@ class PunieServer(LanguageServer):
 
         self.send_status("loading", "starting", spec)
         self.host = make_host(spec, on_status=on_status)
+        sandbox.prestart(self.root)  # the first answer's worker, ready while the model loads
         self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
 
     def send_status(self, state: str, message: str, spec: ModelSpec | None = None) -> None:

@@ -62,32 +62,54 @@ def run(
     env: dict[str, str] | None = None,
 ) -> Completed:
     """Run argv to completion, killing its whole process group if it outlives timeout."""
+    proc = start(argv, cwd=cwd, env=env, stdin=stdin is not None)
+    return finish(proc, argv[0], stdin, timeout=timeout, ok_codes=ok_codes)
+
+
+def start(
+    argv: list[str],
+    *,
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start argv in its own process group, its output captured (see finish)."""
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             argv,
             cwd=cwd,
             env=env,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # so a timeout also kills what the tool spawned
         )
     except OSError as exc:
         raise ToolError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
+
+
+def finish(
+    proc: subprocess.Popen[bytes],
+    name: str,
+    stdin: str | None = None,
+    *,
+    timeout: float,
+    ok_codes: tuple[int, ...] = (0, 1),
+) -> Completed:
+    """Feed a started process its input and wait for it; ToolError unless it exits with one
+    of ok_codes within timeout (then its whole group is killed)."""
     try:
         out, err = proc.communicate(
             stdin.encode("utf-8", "surrogatepass") if stdin is not None else None, timeout
         )
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise ToolError(f"{Path(argv[0]).name} timed out after {timeout:g} s") from None
+        raise ToolError(f"{Path(name).name} timed out after {timeout:g} s") from None
     stdout = out.decode("utf-8", "replace")
     stderr = err.decode("utf-8", "replace")
     done = Completed(proc.returncode, stdout, stderr)
     if proc.returncode not in ok_codes:
-        raise ToolError(
-            f"{Path(argv[0]).name} failed with exit code {proc.returncode}: {done.why()}"
-        )
+        raise ToolError(f"{Path(name).name} failed with exit code {proc.returncode}: {done.why()}")
     return done
 
 
