@@ -2,18 +2,22 @@
 
 One run measures, on fixed Code Mode questions with greedy decoding:
 
-- ours, in process (punie-lsp's ModelHost, as the server runs it): time to first token,
-  generation tokens per second (speculative tokens counted), end-to-end `ask` time (model +
-  sandbox + tools; median and spread over warm runs, and the cold first answer), and peak
-  resident memory; once with the shipped adapter (what users run), once on the bare base
-  weights with lookup drafts off and on (what llama.cpp runs);
+- ours, in process (punie-lsp's ModelHost, as the server runs it, with the sandbox worker
+  started ahead as the server starts it): time to first token, generation tokens per second
+  after the first token (speculative tokens counted) and over the whole reply from the
+  request (`reply tok/s`: tokens guessed in the prompt's own pass count there fairly),
+  end-to-end `ask` time (model + sandbox + tools; median and spread over warm runs, and the
+  cold first answer), forward passes per reply, and peak resident memory; once with the
+  shipped adapter (what users run), once on the bare base weights with lookup drafts off and
+  on (what llama.cpp runs). `--pause` seconds pass before each question (a reader's pause, in
+  which the next sandbox worker gets ready; 0 asks back to back);
 - llama.cpp through llama-cpp-python on the original GGUF (the file the embedded model is
   converted from), same prompt text, same token budget, greedy, 2 threads; built once into
   ~/.cache/punie-lsp/bench/llama-venv (minutes; never in CI);
 - the memory bandwidth of this machine (numpy copies, measured in the same run) and the
   decode bound it sets for each weight format: bandwidth / bytes of weights per token.
 
-    uv run python bench/model.py [--runs 3] [--no-llama]
+    uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2]
 """
 
 import argparse
@@ -84,11 +88,13 @@ def bandwidth() -> float:
     return best
 
 
-def ours(runs: int, adapter: str | None, draft_tokens: int) -> dict[str, Any]:
+def ours(runs: int, adapter: str | None, draft_tokens: int, pause: float) -> dict[str, Any]:
+    from punie_lsp.agent import sandbox
     from punie_lsp.agent.loop import ask
     from punie_lsp.model.generation import Generation
     from punie_lsp.model.host import ModelHost, ModelSpec
 
+    sandbox.prestart(SAMPLE)  # as the server does when it starts the model
     host = ModelHost(ModelSpec(adapter=adapter), draft_tokens=draft_tokens).start()
     host.wait_loaded()
     seen: list[Generation] = []
@@ -97,17 +103,21 @@ def ours(runs: int, adapter: str | None, draft_tokens: int) -> dict[str, Any]:
         seen.append(host.generate(*args, **kwargs))
         return seen[-1]
 
-    ttft, tps, total = [], [], []
+    ttft, tps, rate, total = [], [], [], []
     cold = None
     for question in QUESTIONS:
         for _ in range(runs + (1 if cold is None else 0)):
+            time.sleep(pause)  # the reader's pause: the spare sandbox worker starts in it
             answer = ask(question, SAMPLE, generate, max_tokens=MAX_TOKENS)
             t = answer.timings
             if cold is None:
                 cold = t.total
                 continue
             ttft.append(t.prompt)
-            tps.append(t.generation_tokens / t.generation if t.generation else 0.0)
+            # After the first token, as llama.cpp's figure; and the whole reply over the
+            # time from the request, where tokens guessed in the prompt's pass count fairly.
+            tps.append((t.generation_tokens - 1) / t.generation if t.generation else 0.0)
+            rate.append(t.generation_tokens / (t.prompt + t.generation))
             total.append(t.total)
     drafted = sum(g.drafted_tokens for g in seen)
     accepted = sum(g.accepted_tokens for g in seen)
@@ -118,6 +128,9 @@ def ours(runs: int, adapter: str | None, draft_tokens: int) -> dict[str, Any]:
         "draft_tokens": draft_tokens,
         "ttft": ttft,
         "tps": tps,
+        "rate": rate,
+        "passes": sum(g.passes for g in seen) / len(seen),
+        "tokens": sum(g.generation_tokens for g in seen) / len(seen),
         "total": total,
         "cold": cold,
         "acceptance": accepted / drafted if drafted else 0.0,
@@ -152,6 +165,7 @@ def llama(python: Path, prompts: list[str], runs: int) -> dict[str, Any]:
     return {
         "ttft": [r["ttft"] for r in rows],
         "tps": [(r["tokens"] - 1) / r["gen"] for r in rows if r["gen"] > 0],
+        "rate": [r["tokens"] / (r["ttft"] + r["gen"]) for r in rows],
     }
 
 
@@ -169,6 +183,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-llama", action="store_true")
+    parser.add_argument(
+        "--pause", type=float, default=2.0, help="seconds between questions (0: back to back)"
+    )
     args = parser.parse_args()
     from punie_lsp.model.blas import preloaded, reexec_with_openblas
 
@@ -176,6 +193,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}; {len(QUESTIONS)} questions")
 
     from punie_lsp.model.embedded import gguf_path
+    from punie_lsp.model.lookup import DRAFT_TOKENS
 
     gb = bandwidth()
     params = 134.5e6
@@ -185,35 +203,37 @@ def main() -> None:
         print(f"  decode bound, {name}: {gb * 1e9 / size:.0f} tok/s ({size / 1e6:.0f} MB/token)")
 
     rows: list[tuple[str, dict[str, Any]]] = [
-        ("ours, shipped adapter, lookup on", ours(args.runs, None, 8)),
-        ("ours, base weights, lookup off", ours(args.runs, "none", 0)),
-        ("ours, base weights, lookup on", ours(args.runs, "none", 8)),
+        ("ours, shipped adapter, lookup on", ours(args.runs, None, DRAFT_TOKENS, args.pause)),
+        ("ours, base weights, lookup off", ours(args.runs, "none", 0, args.pause)),
+        ("ours, base weights, lookup on", ours(args.runs, "none", DRAFT_TOKENS, args.pause)),
     ]
     peer = None
     if not args.no_llama and (python := ensure_llama()) is not None:
         peer = llama(python, prompts_as_text(), args.runs)
 
     print(
-        "\n| engine | ttft (s) | gen tok/s | answer (s), median [spread] | cold answer (s) "
-        "| drafts accepted | peak RSS so far (MB) |"
+        "\n| engine | ttft (s) | gen tok/s | reply tok/s | answer (s), median [spread] "
+        "| cold answer (s) | drafts accepted | passes / reply | peak RSS so far (MB) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         print(
             f"| {name} ({r['model']}) | {median(r['ttft']):.2f} | {median(r['tps']):.1f} | "
-            f"{median(r['total']):.2f} [{spread(r['total'])}] | {r['cold']:.2f} | "
-            f"{r['acceptance']:.0%} | {r['rss_mb']:.0f} |"
+            f"{median(r['rate']):.1f} | {median(r['total']):.2f} [{spread(r['total'])}] | "
+            f"{r['cold']:.2f} | {r['acceptance']:.0%} | {r['passes']:.1f} of "
+            f"{r['tokens']:.0f} tokens | {r['rss_mb']:.0f} |"
         )
     if peer:
         print(
             f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1, 2 threads | {median(peer['ttft']):.2f} | "
-            f"{median(peer['tps']):.1f} | - | - | - | - |"
+            f"{median(peer['tps']):.1f} | {median(peer['rate']):.1f} | - | - | - | - | - |"
         )
         for name, r in rows:
             print(
-                f"ratio gen tok/s, {name} / llama.cpp: "
-                f"{median(r['tps']) / median(peer['tps']):.2f}; "
-                f"ttft: {median(r['ttft']) / median(peer['ttft']):.2f}"
+                f"ratios to llama.cpp, {name}: gen tok/s "
+                f"{median(r['tps']) / median(peer['tps']):.2f}, reply tok/s "
+                f"{median(r['rate']) / median(peer['rate']):.2f}, ttft "
+                f"{median(r['ttft']) / median(peer['ttft']):.2f}"
             )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from punie_lsp.tools import pytest as pytest_tool
 from punie_lsp.tools import (
     pytest_run,
     ruff_check,
@@ -190,3 +191,52 @@ def test_ruff_on_unsaved_text_uses_the_projects_config() -> None:
 def test_ruff_fix_text_raises_when_ruff_cannot_run(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match="not found"):
         ruff_fix_text("x = 1\n", tmp_path / "a.py", executable="/no/ruff")
+
+
+def test_a_warm_pytest_reports_what_a_cold_one_does() -> None:
+    cold = pytest_run(SAMPLE)
+    pytest_tool.warm(SAMPLE)
+    started = pytest_tool._warm
+    assert started is not None
+    warm = pytest_run(SAMPLE)
+    assert started[2].poll() is not None and pytest_tool._warm is None  # used, and only once
+    strip = {"duration": True, "tests": {"__all__": {"duration"}}}
+    assert warm.model_dump(exclude=strip) == cold.model_dump(exclude=strip)
+    assert not (SAMPLE / ".pytest_cache").exists()
+    assert not list(SAMPLE.rglob("__pycache__"))
+
+
+def test_a_warm_pytest_for_another_project_is_not_used(tmp_path: Path) -> None:
+    (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
+    pytest_tool.warm(tmp_path)
+    other = pytest_tool._warm
+    assert other is not None
+    result = pytest_run(SAMPLE)
+    assert (result.passed, result.failed) == (4, 1)
+    assert other[2].poll() is not None  # stopped, not left waiting
+
+
+def test_a_warm_pytest_takes_the_limits_of_the_moment(tmp_path: Path) -> None:
+    # The sandbox worker lowers its limits after its pytest started: the tests must run
+    # under them, as a pytest started by the worker then would.
+    (tmp_path / "test_limit.py").write_text(
+        "import resource\n"
+        "def test_limit():\n"
+        "    assert resource.getrlimit(resource.RLIMIT_AS)[0] == 3 * 2**30\n"
+    )
+    script = (
+        "import resource, sys\n"
+        "from punie_lsp.tools import pytest as tool\n"
+        "tool.warm(sys.argv[1])\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"
+        "started = tool._warm\n"
+        "print(tool.pytest_run(sys.argv[1]).model_dump_json())\n"
+        "print(started is not None and started[2].poll() is not None)\n"  # the warm one ran
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    report, used = done.stdout.splitlines()
+    result = json.loads(report)
+    assert (result["passed"], result["failed"]) == (1, 0), result
+    assert used == "True"
