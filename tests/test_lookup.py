@@ -1,7 +1,10 @@
 """Prompt-lookup drafts (model/lookup.py): what is guessed. That the output stays the greedy
 output whatever is guessed is checked on the real model in tests/test_real_model.py."""
 
-from punie_lsp.model.lookup import draft, index_replies
+import mlx.core as mx
+import pytest
+
+from punie_lsp.model.lookup import ReplyIndex, draft, generate, index_replies
 
 
 def test_draft_follows_the_latest_repeat_of_the_tail() -> None:
@@ -42,3 +45,87 @@ def test_the_turn_opening_lets_the_prompt_guess_the_reply() -> None:
     index = index_replies([[50, 51, 52]], head=head)
     assert draft([9, 9, 7, 1, 2], 3, index) == [50, 51, 52]
     assert index_replies([[50, 51, 52]]).get((1, 2)) is None
+
+
+class _Cache:
+    """A trimmable cache that only counts positions (what trim_prompt_cache needs)."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def is_trimmable(self) -> bool:
+        return True
+
+    def trim(self, count: int) -> int:
+        self.offset -= count
+        return count
+
+
+class _Oracle:
+    """A stand-in model whose greedy token after position p is always text[p + 1], and which
+    records what it was fed at each position, so the cache bookkeeping can be checked."""
+
+    def __init__(self, text: list[int]) -> None:
+        self.text, self.fed, self.passes = text, dict[int, int](), 0
+
+    def __call__(self, inputs: mx.array, cache: list[_Cache]) -> mx.array:
+        tokens = inputs[0].tolist()
+        assert isinstance(tokens, list)
+        start = cache[0].offset
+        cache[0].offset += len(tokens)
+        self.passes += 1
+        following = []
+        for i, token in enumerate(tokens):
+            self.fed[start + i] = int(token)
+            following.append(self.text[min(start + i + 1, len(self.text) - 1)])
+        return mx.eye(VOCABULARY)[mx.array(following)][None]
+
+
+VOCABULARY = 64
+TEXT = [1, 2, 3, *range(10, 40), 60, 61, 62, *range(40, 55), 63]  # prompt: 1 2 3
+
+
+def _run(reply_guess: list[int], index: ReplyIndex | None = None) -> tuple[list[int], _Oracle]:
+    oracle, cache = _Oracle(TEXT), [_Cache()]
+    out = list(
+        generate(
+            oracle, cache, TEXT[:3], TEXT[:3], max_tokens=100, eos={63},
+            index=index, reply_guess=reply_guess,
+        )
+    )  # fmt: skip
+    # What stays in the cache was fed in order: no guessed token the model rejected.
+    assert all(oracle.fed[p] == TEXT[p] for p in range(cache[0].offset))
+    return out, oracle
+
+
+@pytest.mark.parametrize(
+    "guess",
+    [
+        [],  # nothing guessed: one token per pass
+        TEXT[3:],  # the whole reply, right
+        [*range(10, 40), 5, 6, 7, *range(40, 55), 63],  # right but for three tokens
+        [*range(20, 30), 0, 0, *range(10, 20)],  # right tokens in the wrong order
+        [0] * 80,  # wrong throughout
+    ],
+)
+def test_the_output_is_the_models_whatever_the_reply_guess(guess: list[int]) -> None:
+    out, _ = _run(guess)
+    assert out == TEXT[3:]
+
+
+def test_a_right_reply_guess_takes_few_passes() -> None:
+    _, plain = _run([])
+    _, right = _run(TEXT[3:])
+    _, nearly = _run([*range(10, 40), 5, 6, 7, *range(40, 55), 63])
+    assert plain.passes == len(TEXT) - 3
+    assert right.passes == 1  # the prompt's own pass carries the whole reply (49 tokens)
+    # 10..39 and 60 in the first pass, 61, 62 and 40 one by one (the guess has none of them),
+    # then the guess picks up again after 40, the first token it shares: the rest in one pass.
+    assert nearly.passes == 5
+
+
+def test_the_reply_guess_goes_first_where_it_matches_as_long() -> None:
+    # The index knows another continuation of the same tokens; the question's guess wins.
+    index = index_replies([[1, 2, 3, 10, 11, 12, 0, 0, 0, 0]])
+    _, oracle = _run(TEXT[3:], index)
+    assert oracle.passes == 1

@@ -110,6 +110,30 @@ def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: s
         assert fast.accepted_tokens > fast.generation_tokens // 2, fast
 
 
+def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:
+    """The reply guessed from the question (model/recall.py) drafts a Code Mode reply in a
+    pass or two; a wrong guess (a ruff call for a pytest question: up to 64 wrong tokens in
+    one pass, trimmed from the cache) costs passes, never a different token."""
+    from mlx_lm import generate
+
+    from punie_lsp.model.recall import build
+
+    turns = prompt.messages(QUESTION)
+    text = prompt.render(host._tokenizer, turns)
+    plain = generate(host._model, host._tokenizer, text, max_tokens=120)
+    right = host.generate(turns, max_tokens=120)
+    assert len(right.text) > 40 and right.text == plain[: len(right.text)]
+    assert right.passes <= 3, right
+    shipped = host.recall  # the model thread is idle between jobs
+    wrong = 'result = ruff_check("src/")\nfor v in result.violations:\n    print(v.code, v.line)'
+    host.recall = build([(QUESTION, prompt.tool_call(wrong))])
+    try:
+        fooled = host.generate(turns, max_tokens=120)
+    finally:
+        host.recall = shipped
+    assert fooled.text == right.text and fooled.passes > right.passes
+
+
 def test_the_fused_adapter_is_the_same_model(host: ModelHost) -> None:
     """The host folds the LoRA adapter into the weights (as mlx_lm.fuse does); plain mlx-lm
     with the adapter kept as separate low-rank layers writes the same greedy text."""

@@ -27,7 +27,7 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("train", "valid", "test"):
         lines = [json.dumps(e) for e in examples]
         (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
-    (folder / "replies.json").write_text(json.dumps(data.reply_vocabulary(examples)))
+    (folder / "replies.json").write_text(data.replies_json(data.known_replies(examples)))
     return folder
 
 
@@ -65,6 +65,7 @@ def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None
     host = ModelHost(ModelSpec(model=str(quantized), adapter="none")).start()
     host.wait_loaded(600)
     assert host.replies  # the fused model's own reply vocabulary is used for drafting
+    assert host.recall is not None  # and its questions, to guess whole replies
     reply = host.generate(prompt.messages("Which tests fail?"), max_tokens=8)
     host.stop()
     assert reply.generation_tokens > 0

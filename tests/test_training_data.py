@@ -138,4 +138,17 @@ def test_data_command_writes_the_splits(tmp_path: Path) -> None:
         for name in ("train", "valid", "test")
     )
     assert written == sum(sum(part.values()) for part in manifest["splits"].values())
-    assert json.loads((tmp_path / "replies.json").read_text())
+    known = json.loads((tmp_path / "replies.json").read_text())
+    assert known["replies"] and known["questions"]
+
+
+def test_known_replies_pair_each_question_with_its_reply(splits: dict[str, list[dict]]) -> None:
+    known = data.known_replies(splits["train"])
+    assert json.loads(data.replies_json(known)) == known
+    first_turns = [e["messages"] for e in splits["train"] if len(e["messages"]) == 3]
+    assert len(known["questions"]) == len(first_turns)
+    for (question, number), turns in zip(known["questions"], first_turns, strict=True):
+        assert question == turns[1]["content"]
+        reply = turns[2]["content"]
+        assert (known["replies"][number] if number >= 0 else reply) == reply
+        assert (number < 0) == (not reply.startswith("<tool_call>"))

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from punie_lsp.agent import prompt
 from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
 from punie_lsp.model.lookup import DRAFT_TOKENS, ReplyIndex
+from punie_lsp.model.recall import Recall
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class ModelHost(Backend):
         self.spec = spec or ModelSpec()
         self.draft_tokens = draft_tokens  # 0: one token per forward pass
         self.replies: ReplyIndex = {}
+        self.recall: Recall | None = None
         self.on_status = on_status or (lambda message: None)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._stopping = threading.Event()
@@ -168,26 +170,42 @@ class ModelHost(Backend):
         self._model, self._tokenizer = model, tokenizer
         self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
         # A fused model (punie-lsp train --fuse) carries its replies.json in its own folder.
-        self.replies = self._index_replies(adapter or path)
+        self._load_known_replies(Path(adapter or path) / "replies.json")
         self.on_status("caching the system prompt")
         self._cache_system_prompt()
         log.info("model ready: %s", self.description)
 
-    def _index_replies(self, folder: str) -> ReplyIndex:
-        """The training replies in the adapter's or model's folder (replies.json), indexed for
-        drafting."""
+    def _load_known_replies(self, path: Path) -> None:
+        """The training replies beside the adapter or model (replies.json, written by
+        `punie-lsp data`): indexed by n-gram for drafting and, where the file has the
+        training questions too, learnt from to guess a question's whole reply. An older
+        file is a bare list of replies."""
         from punie_lsp.model.lookup import index_replies
+        from punie_lsp.model.recall import build
 
-        path = Path(folder) / "replies.json"
         if not path.is_file():
-            return {}
+            return
         try:
-            replies = json.loads(path.read_text(encoding="utf-8"))
+            known = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(known, list):
+                known = {"replies": known, "questions": []}
+            replies: list[str] = known["replies"]
             encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in replies]
-        except (OSError, ValueError, TypeError) as exc:  # drafts are an optimization only
-            log.warning("ignoring %s: %s", path, exc)
-            return {}
-        return index_replies(encoded, head=self._reply_head())
+            pairs = [(q, replies[n] if n >= 0 else "") for q, n in known["questions"]]
+            self.replies = index_replies(encoded, head=self._reply_head())
+            self.recall = build(pairs) if pairs else None
+        except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
+            log.warning("ignoring %s: %s", path, exc)  # drafts are an optimization only
+            self.replies, self.recall = {}, None
+
+    def _reply_guess(self, turns: Sequence[dict[str, str]]) -> list[int]:
+        """A guess at the whole first reply to a question (model/recall.py), as tokens."""
+        from punie_lsp.model.recall import guess_reply
+
+        if self.recall is None or [t["role"] for t in turns[-2:]] != ["system", "user"]:
+            return []
+        text = guess_reply(self.recall, turns[-1]["content"])
+        return list(self._tokenizer.encode(text, add_special_tokens=False)) if text else []
 
     def _reply_head(self) -> list[int]:
         """The tokens that open the assistant's turn in this model's chat template (what two
@@ -244,7 +262,8 @@ class ModelHost(Backend):
         try:
             for token in generate(
                 self._model, cache, tokens, feed, max_tokens=job.max_tokens, eos=eos,
-                draft_tokens=self.draft_tokens, index=self.replies, stats=stats,
+                draft_tokens=self.draft_tokens, index=self.replies,
+                reply_guess=self._reply_guess(job.turns), stats=stats,
             ):  # fmt: skip
                 if first is None:
                     first = time.perf_counter()

@@ -9,8 +9,11 @@ the adapter was trained on (`replies.json` beside it, indexed by n-gram), which 
 tool-call scaffolding before the reply has written any of it, from the prompt's own pass on.
 Each pass feeds the last token plus such a guess; the guess is kept up to its first token
 that differs from the model's own argmax, and the key-value cache is trimmed back over the
-rest. The tokens produced are the greedy tokens, whatever the guesses were
-(tests/test_real_model.py checks them against mlx-lm's generate)."""
+rest. A guess at the whole reply (model/recall.py: the known reply the question most likely
+asks for) goes first where it matches at least as long a tail, up to 64 tokens at a time:
+when it is right, a reply takes one or two passes. The tokens produced are the greedy tokens,
+whatever the guesses were (tests/test_real_model.py checks them against mlx-lm's
+generate)."""
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -27,6 +30,10 @@ from mlx_lm.models.cache import trim_prompt_cache
 MAX_NGRAM = 3
 INDEX_NGRAM = 8
 DRAFT_TOKENS = 24
+# A guess at the whole reply is right far more often than an n-gram's continuation, so it may
+# be longer: a pass over 64 tokens costs ~4x one over a single token (bench/model.py), and a
+# Code Mode reply of ~100 tokens then takes two passes instead of four or more.
+REPLY_GUESS_TOKENS = 64
 
 
 @dataclass
@@ -76,6 +83,36 @@ def _from_index(history: Sequence[int], count: int, index: ReplyIndex) -> tuple[
     return 0, []
 
 
+def _from_guess(
+    history: Sequence[int], count: int, reply: Sequence[int], start: int
+) -> tuple[int, list[int]]:
+    """What follows the longest match (up to INDEX_NGRAM tokens) of history's tail in reply,
+    a guess at the tokens from history[start] on. Of equally long matches, the one nearest
+    to where history now ends in reply wins: a reply repeats its own lines."""
+    at = len(history) - start
+    best, best_end = 0, -1
+    for end in range(1, len(reply)):  # reply[end] is what would follow
+        if reply[end - 1] != history[-1]:
+            continue
+        n = 1
+        while n < min(INDEX_NGRAM, end, len(history)) and reply[end - 1 - n] == history[-1 - n]:
+            n += 1
+        if n > best or (n == best and abs(end - at) < abs(best_end - at)):
+            best, best_end = n, end
+    return (best, list(reply[best_end : best_end + count])) if best else (0, [])
+
+
+def _draft(
+    history: Sequence[int], count: int, index: ReplyIndex | None, max_ngram: int
+) -> tuple[int, list[int]]:
+    n, guess = _from_history(history, count, max_ngram)
+    if index:
+        m, known = _from_index(history, count, index)
+        if m > n:
+            return m, known
+    return n, guess
+
+
 def draft(
     history: Sequence[int],
     count: int,
@@ -85,14 +122,7 @@ def draft(
     """Up to count tokens guessed to follow history: what followed the longest match of its
     last tokens, earlier in history (paths, names) or in a known reply (the scaffolding);
     history wins a tie. None when nothing matches."""
-    if count <= 0:
-        return []
-    n, guess = _from_history(history, count, max_ngram)
-    if index:
-        m, known = _from_index(history, count, index)
-        if m > n:
-            guess = known
-    return guess
+    return _draft(history, count, index, max_ngram)[1] if count > 0 else []
 
 
 def _argmax(logits: mx.array) -> list[int]:
@@ -112,20 +142,32 @@ def generate(
     eos: set[int],
     draft_tokens: int = DRAFT_TOKENS,
     index: ReplyIndex | None = None,
+    reply_guess: Sequence[int] = (),
+    reply_guess_tokens: int = REPLY_GUESS_TOKENS,
     stats: LookupStats | None = None,
 ) -> Iterator[int]:
     """Greedy tokens after prompt, one at a time. feed is the part of prompt the cache has
     not seen yet (at least one token); the cache must be trimmable. Stops after an eos token
-    or max_tokens. The prompt's own pass carries a guess too (the reply's opening)."""
+    or max_tokens. The prompt's own pass carries a guess too (the reply's opening).
+    reply_guess is a guess at the whole reply, drafted from wherever it matches."""
     stats = stats if stats is not None else LookupStats()
     history = list(prompt)  # the prompt and every token produced
+    # The guessed reply with the prompt's last tokens before it, so that it matches from the
+    # prompt's own pass on; `start` is where it sits in history.
+    guide = [*prompt[-INDEX_NGRAM:], *reply_guess] if reply_guess and draft_tokens > 0 else []
+    start = len(prompt) - min(INDEX_NGRAM, len(prompt))
     inputs = list(feed)  # what the cache has not seen: the feed, then the latest token
     produced = 0
     # Guess less after a pass that kept nothing (prose rarely repeats, and a wrong guess
     # costs a wider pass), the full size again after one that kept something.
     size = draft_tokens
     while True:
-        guess = draft(history, min(size, max_tokens - produced - 1), index)
+        budget = max_tokens - produced - 1
+        n, guess = _draft(history, min(size, budget), index, MAX_NGRAM) if budget > 0 else (0, [])
+        if guide and budget > 0:
+            r, whole = _from_guess(history, min(reply_guess_tokens, budget), guide, start)
+            if whole and r >= n:
+                guess = whole
         logits = model(mx.array([*inputs, *guess])[None], cache=cache)
         # The model's token after the last input, and after each guessed token.
         best = _argmax(logits[0, len(inputs) - 1 :])

@@ -377,10 +377,31 @@ def _example(turns: list[dict[str, str]], answer: str, category: str) -> dict[st
 
 
 def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
-    """The distinct tool-call replies of a dataset, in order. Shipped beside the adapter as
-    replies.json, they are what the model host drafts from (model/lookup.py)."""
+    """The distinct tool-call replies of a dataset, in order."""
     replies = (turn["content"] for example in data for turn in example["messages"])
     return list(dict.fromkeys(r for r in replies if r.startswith("<tool_call>")))
+
+
+def known_replies(data: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the model host drafts from, shipped beside the adapter as replies.json: the
+    distinct tool-call replies (model/lookup.py indexes them) and each first-turn question
+    with the number of its reply, -1 for a direct answer (model/recall.py learns from them
+    which reply a question asks for)."""
+    replies = reply_vocabulary(data)
+    number = {reply: n for n, reply in enumerate(replies)}
+    questions = [
+        [turns[1]["content"], number.get(turns[2]["content"], -1)]
+        for turns in (example["messages"] for example in data)
+        if len(turns) == 3 and turns[1]["role"] == "user"
+    ]
+    return {"replies": replies, "questions": questions}
+
+
+def replies_json(known: dict[str, Any]) -> str:
+    """known_replies as JSON with one entry per line (a readable diff when it changes)."""
+    lists = (",\n".join(json.dumps(item) for item in items) for items in known.values())
+    body = ",\n".join(f"{json.dumps(k)}: [\n{v}\n]" for k, v in zip(known, lists, strict=True))
+    return "{\n" + body + "\n}\n"
 
 
 def write(out: Path, count: int, seed: int) -> dict[str, Any]:
@@ -391,8 +412,7 @@ def write(out: Path, count: int, seed: int) -> dict[str, Any]:
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for example in part:
                 f.write(json.dumps(example) + "\n")
-    replies = reply_vocabulary(splits["train"])
-    (out / "replies.json").write_text(json.dumps(replies, indent=0) + "\n", encoding="utf-8")
+    (out / "replies.json").write_text(replies_json(known_replies(splits["train"])), "utf-8")
     manifest = {
         "count": count,
         "seed": seed,

@@ -1,0 +1,100 @@
+"""A guess at the whole reply from the question: which known reply it asks for, and its paths.
+
+Code Mode replies are few and formulaic: the 1,703 training questions have 434 distinct
+replies, and with the question's paths taken out of them, a few dozen shapes. Which shape the
+model writes follows from the question's words ("ruff", "type errors", "which tests fail",
+"how many") and how many paths it names. The n-gram index of model/lookup.py knows the
+scaffolding but not which tool the question wants nor its path, so its guesses fail exactly
+where the reply chooses. Here a naive Bayes classifier over the question's words (the
+plainest model that weighs "ruff" over "what") picks the shape, and the question's paths are
+put back into it in order. It is only a draft: every token is still the model's own greedy
+choice, so a wrong guess costs one wider pass, never a different answer.
+"""
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A path as people type one into a question: something with a slash, or a .py file; a
+# sentence's full stop after it is not part of it.
+_PATH = re.compile(r"[\w.-]*/[\w./-]*[\w/-]|[\w.-]*/|[\w-]+\.py\b")
+_WORD = re.compile(r"[a-z0-9]+")
+_SLOT = "\x00{}\x00"  # where the question's n-th path goes in a shape
+_SLOTS = re.compile("\x00(\\d+)\x00")
+_SMOOTHING = 0.5
+
+
+@dataclass(frozen=True)
+class Recall:
+    """Reply shapes and, per shape, how often each question word came with it."""
+
+    shapes: list[str]  # reply text with _SLOT markers for the question's paths
+    slots: list[int]  # paths each shape needs
+    priors: list[float]  # log P(shape)
+    counts: list[dict[str, int]]  # shape -> word -> questions with that word
+    totals: list[int]  # shape -> all word occurrences
+    vocabulary: int
+
+
+def _split(question: str) -> tuple[list[str], list[str]]:
+    """The question's words, with one marker per path kind and one for how many paths it
+    names (a question about a file is nearest to questions about a file), and its paths."""
+    paths = _PATH.findall(question)
+    words = set(_WORD.findall(_PATH.sub(" ", question).lower()))
+    words.update("<dir>" if p.endswith("/") else "<file>" for p in paths)
+    words.add(f"<{min(len(paths), 2)} paths>")
+    return sorted(words), paths
+
+
+def _shape(reply: str, paths: list[str]) -> str:
+    """reply with the question's paths (longest first, so src/a/b.py is not cut at src/a/)
+    replaced by slot markers, all at once."""
+    order = sorted(range(len(paths)), key=lambda i: len(paths[i]), reverse=True)
+    if not order:
+        return reply
+    pattern = re.compile("|".join(re.escape(paths[i]) for i in order))
+    first = {paths[i]: i for i in reversed(range(len(paths)))}
+    return pattern.sub(lambda m: _SLOT.format(first[m.group(0)]), reply)
+
+
+def build(pairs: Iterable[tuple[str, str]]) -> Recall:
+    """A Recall over (question, reply) pairs. Replies that are not tool calls (direct
+    answers, never alike) count as one shape, the empty one: nothing to guess."""
+    by_shape: defaultdict[str, list[list[str]]] = defaultdict(list)
+    for question, reply in pairs:
+        words, paths = _split(question)
+        by_shape[_shape(reply, paths) if reply.startswith("<tool_call>") else ""].append(words)
+    shapes = list(by_shape)
+    total = sum(len(v) for v in by_shape.values())
+    counts = [Counter(w for words in by_shape[s] for w in words) for s in shapes]
+    return Recall(
+        shapes=shapes,
+        slots=[len(set(_SLOTS.findall(s))) for s in shapes],
+        priors=[math.log(len(by_shape[s]) / total) for s in shapes],
+        counts=[dict(c) for c in counts],
+        totals=[sum(c.values()) for c in counts],
+        vocabulary=len({w for c in counts for w in c}),
+    )
+
+
+def guess_reply(recall: Recall, question: str) -> str | None:
+    """The most likely reply shape for question, with its paths in it; None when that is a
+    direct answer, or there is no shape (no known replies, or every shape needs more paths
+    than the question names)."""
+    words, paths = _split(question)
+    best, best_score = None, -math.inf
+    for number, shape in enumerate(recall.shapes):
+        if recall.slots[number] > len(paths):
+            continue
+        counts, denominator = recall.counts[number], recall.totals[number]
+        denominator += _SMOOTHING * recall.vocabulary
+        score = recall.priors[number] + sum(
+            math.log((counts.get(w, 0) + _SMOOTHING) / denominator) for w in words
+        )
+        if score > best_score:
+            best, best_score = shape, score
+    if not best:
+        return None
+    return _SLOTS.sub(lambda m: paths[int(m.group(1))], best)
