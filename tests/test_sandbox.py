@@ -11,6 +11,7 @@ import pytest
 from punie_lsp.agent import policy, sandbox
 from punie_lsp.agent.sandbox import Limits, run_code
 from punie_lsp.tools import TestResult
+from punie_lsp.tools.process import REAP_GRACE
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
 SECRET = "TOPSECRET-6f1c"
@@ -207,7 +208,7 @@ def test_a_warm_worker_waits_for_the_next_snippet() -> None:
     spare = sandbox._spare
     assert spare is not None and spare.poll() is None  # started after the run, waiting
     assert run_code("print(2)", SAMPLE).output == "2\n"
-    assert spare.poll() is not None  # it ran that snippet, and only that one
+    assert spare.wait(15) == 0  # it ran that snippet, and only that one: then it exits
     assert sandbox._spare is not None and sandbox._spare is not spare
 
 
@@ -240,3 +241,17 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_a_snippet_answers_while_its_pytest_is_still_exiting(tmp_path: Path) -> None:
+    # The test leaves a thread that keeps pytest's process alive: the answer comes when the
+    # session ends (the worker's pytest started ahead says so), not when the process exits.
+    (tmp_path / "test_linger.py").write_text(
+        "import threading, time\n"
+        "def test_linger():\n"
+        "    threading.Thread(target=time.sleep, args=(600,)).start()\n"
+    )
+    sandbox.prestart(tmp_path)  # as the server does for its workspace
+    code = 'r = pytest_run(".")\nprint(r.passed, r.failed, r.parse_error)'
+    result = run_code(code, tmp_path, Limits(timeout=30, tool_timeout=REAP_GRACE))
+    assert (result.output, result.error) == ("1 0 None\n", None)

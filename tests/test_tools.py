@@ -1,6 +1,7 @@
 """The typed tools against the real ruff, ty and pytest, and every way a tool can fail."""
 
 import json
+import signal
 import stat
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from punie_lsp.cache import cache_dir
 from punie_lsp.tools import pytest as pytest_tool
 from punie_lsp.tools import (
     pytest_run,
@@ -16,7 +18,7 @@ from punie_lsp.tools import (
     ruff_fix_text,
     typecheck,
 )
-from punie_lsp.tools.process import ToolError
+from punie_lsp.tools.process import REAP_GRACE, ToolError
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
 BIN = Path(sys.executable).parent
@@ -199,11 +201,14 @@ def test_a_warm_pytest_reports_what_a_cold_one_does() -> None:
     started = pytest_tool._warm
     assert started is not None
     warm = pytest_run(SAMPLE)
-    assert started[2].poll() is not None and pytest_tool._warm is None  # used, and only once
+    assert pytest_tool._warm is None  # used, and only once: it ran the session and exits
+    assert started[2].wait(30) == 1  # pytest's status when a test failed
     strip = {"duration": True, "tests": {"__all__": {"duration"}}}
     assert warm.model_dump(exclude=strip) == cold.model_dump(exclude=strip)
     assert not (SAMPLE / ".pytest_cache").exists()
     assert not list(SAMPLE.rglob("__pycache__"))
+    # Compiled (and assertion-rewritten) modules are kept in our cache instead, for reuse.
+    assert any(cache_dir("pycache").rglob("*.pyc"))
 
 
 def test_a_warm_pytest_for_another_project_is_not_used(tmp_path: Path) -> None:
@@ -231,7 +236,7 @@ def test_a_warm_pytest_takes_the_limits_of_the_moment(tmp_path: Path) -> None:
         "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"
         "started = tool._warm\n"
         "print(tool.pytest_run(sys.argv[1]).model_dump_json())\n"
-        "print(started is not None and started[2].poll() is not None)\n"  # the warm one ran
+        "print(started is not None and started[2].wait(30) == 0)\n"  # the warm one ran
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
@@ -240,3 +245,21 @@ def test_a_warm_pytest_takes_the_limits_of_the_moment(tmp_path: Path) -> None:
     result = json.loads(report)
     assert (result["passed"], result["failed"]) == (1, 0), result
     assert used == "True"
+
+
+def test_a_warm_pytest_reports_before_its_process_is_gone(tmp_path: Path) -> None:
+    # A test that leaves a thread running keeps pytest's process from exiting. The report is
+    # complete when the session ends: the answer comes then, and the lingering process is
+    # killed REAP_GRACE seconds later (a cold pytest would be waited for to its timeout).
+    (tmp_path / "test_linger.py").write_text(
+        "import threading, time\n"
+        "def test_linger():\n"
+        "    threading.Thread(target=time.sleep, args=(600,)).start()\n"
+    )
+    pytest_tool.warm(tmp_path)
+    started = pytest_tool._warm
+    assert started is not None
+    result = pytest_run(tmp_path, timeout=REAP_GRACE)
+    assert (result.passed, result.failed, result.parse_error) == (1, 0, None)
+    assert started[2].poll() is None  # still there, its thread sleeping
+    assert started[2].wait(REAP_GRACE + 10) == -signal.SIGKILL

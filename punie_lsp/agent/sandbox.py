@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult
+from punie_lsp.tools.process import REAP_GRACE, exchange, reap_later
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,19 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
     }
     proc = _take_worker(request["root"])
     try:
-        out, _ = proc.communicate(json.dumps(request).encode(), timeout=limits.timeout + 5)
+        # Its reply, without waiting for it to exit: it may still be seeing a tool out.
+        out, _, _ = exchange(proc, json.dumps(request).encode(), timeout=limits.timeout + 5)
     except subprocess.TimeoutExpired:
         _kill(proc)
         return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=limits.timeout)
     finally:
-        _kill(proc)  # whatever the snippet's tools left running
         prestart(request["root"])
-    if proc.returncode != 0 or not out:
+    if not out:  # it died: how
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+        _kill(proc)
         return SandboxResult(error=_death(proc.returncode, limits))
+    reap_later(proc, REAP_GRACE + 5)  # the worker itself gives its tools REAP_GRACE
     try:
         return SandboxResult.model_validate_json(out)
     except ValidationError:

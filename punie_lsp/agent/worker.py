@@ -167,7 +167,9 @@ def main() -> None:
         return
     result = run(json.loads(text))
     reply.write(result.model_dump_json())
-    reply.flush()
+    # Closed now, so the caller has its answer while this process waits for a tool that is
+    # still exiting (tools/process.py: reap_later) and tears down.
+    reply.close()
 
 
 if __name__ == "__main__":

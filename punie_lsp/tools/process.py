@@ -3,10 +3,14 @@
 import contextlib
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +76,7 @@ def start(
     cwd: str | Path | None = None,
     env: dict[str, str] | None = None,
     stdin: bool = False,
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
     """Start argv in its own process group, its output captured (see finish)."""
     try:
@@ -83,6 +88,7 @@ def start(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # so a timeout also kills what the tool spawned
+            pass_fds=pass_fds,
         )
     except OSError as exc:
         raise ToolError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
@@ -105,15 +111,119 @@ def finish(
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise ToolError(f"{Path(name).name} timed out after {timeout:g} s") from None
-    stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
-    done = Completed(proc.returncode, stdout, stderr)
-    if proc.returncode not in ok_codes:
-        raise ToolError(f"{Path(name).name} failed with exit code {proc.returncode}: {done.why()}")
+    return _checked(name, proc.returncode, out, err, ok_codes)
+
+
+def _checked(
+    name: str, returncode: int, out: bytes, err: bytes, ok_codes: tuple[int, ...]
+) -> Completed:
+    done = Completed(returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+    if returncode not in ok_codes:
+        raise ToolError(f"{Path(name).name} failed with exit code {returncode}: {done.why()}")
     return done
+
+
+def finish_when_done(
+    proc: subprocess.Popen[bytes],
+    name: str,
+    stdin: str,
+    done: int,
+    *,
+    timeout: float,
+    ok_codes: tuple[int, ...] = (0, 1),
+) -> Completed:
+    """finish() for a process that writes its exit status to the pipe `done` (this is the
+    read end) once its work is done, before its own teardown (an interpreter's can take
+    longer than the work). It finishes exiting in the background (reap_later). One that
+    exits without a word is waited for as by finish()."""
+    start = time.monotonic()
+    try:
+        out, err, said = exchange(proc, stdin.encode("utf-8", "surrogatepass"), timeout, done)
+        if said:
+            reap_later(proc)
+            returncode = int(said) if said.strip().isdigit() else -1
+        else:
+            more_out, more_err, _ = exchange(proc, None, timeout - (time.monotonic() - start))
+            out, err = out + more_out, err + more_err
+            returncode = proc.wait(max(timeout - (time.monotonic() - start), 0.001))
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ToolError(f"{Path(name).name} timed out after {timeout:g} s") from None
+    finally:
+        os.close(done)
+    return _checked(name, returncode, out, err, ok_codes)
+
+
+def exchange(
+    proc: subprocess.Popen[bytes], data: bytes | None, timeout: float, done: int | None = None
+) -> tuple[bytes, bytes, bytes]:
+    """proc.communicate() without waiting for the exit: write data to stdin (then close it)
+    and read stdout and stderr until both close. Given the read end of a pipe `done`, stop
+    as soon as it says something or closes instead. Returns stdout, stderr and what done
+    said (b"" when it closed, or without one). Raises subprocess.TimeoutExpired past
+    timeout."""
+    deadline = time.monotonic() + timeout
+    out: list[bytes] = []
+    err: list[bytes] = []
+    view = memoryview(data or b"")
+    with selectors.DefaultSelector() as selector:
+        for pipe, chunks in ((proc.stdout, out), (proc.stderr, err)):
+            if pipe is not None and not pipe.closed:
+                selector.register(pipe, selectors.EVENT_READ, chunks)
+        if proc.stdin is not None and not proc.stdin.closed:
+            if view:
+                selector.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+        if done is not None:
+            selector.register(done, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            for key, _ in selector.select(remaining):
+                if key.fd == done:
+                    return b"".join(out), b"".join(err), os.read(done, 64)
+                if key.data is None:  # stdin
+                    try:
+                        view = view[os.write(key.fd, view[:_PIPE_CHUNK]) :]
+                    except BrokenPipeError:  # it stopped reading: nothing more to say
+                        view = view[:0]
+                    if not view:
+                        selector.unregister(key.fileobj)
+                        if proc.stdin is not None:
+                            proc.stdin.close()
+                elif chunk := os.read(key.fd, 65536):
+                    key.data.append(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+    return b"".join(out), b"".join(err), b""
+
+
+_PIPE_CHUNK = 512  # at most PIPE_BUF bytes per write to a pipe never blocks once writable
+REAP_GRACE = 10.0  # seconds a finished tool may take to exit before its group is killed
+
+
+def reap_later(proc: subprocess.Popen[bytes], grace: float = REAP_GRACE) -> None:
+    """Let proc finish exiting in a thread: its output read and dropped (so it never blocks
+    on a full pipe), its group killed if it is still there after grace seconds. The thread
+    is not a daemon, so a process exiting waits for what it started (at most grace)."""
+
+    def reap() -> None:
+        deadline = time.monotonic() + grace
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError, ValueError):
+            exchange(proc, None, grace)
+            proc.wait(max(deadline - time.monotonic(), 0.001))
+        if proc.returncode is None:
+            _kill_group(proc)
+
+    threading.Thread(target=reap, name=f"reap-{proc.pid}").start()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
