@@ -76,7 +76,8 @@ class _Oracle:
         self.passes += 1
         following = []
         for i, token in enumerate(tokens):
-            self.fed[start + i] = int(token)
+            assert isinstance(token, int)
+            self.fed[start + i] = token
             following.append(self.text[min(start + i + 1, len(self.text) - 1)])
         return mx.eye(VOCABULARY)[mx.array(following)][None]
 
