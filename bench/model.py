@@ -15,7 +15,10 @@ One run measures, on fixed Code Mode questions with greedy decoding:
   converted from), same prompt text, same token budget, greedy, 2 threads; built once into
   ~/.cache/punie-lsp/bench/llama-venv (minutes; never in CI);
 - the memory bandwidth of this machine (numpy copies, measured in the same run) and the
-  decode bound it sets for each weight format: bandwidth / bytes of weights per token.
+  decode bound it sets for each weight format: bandwidth / bytes of weights per token;
+- held out: the model alone (shipped adapter) and llama.cpp on the 54 evaluation questions,
+  which are in no training split, so the whole-reply guess (model/recall.py) is measured on
+  questions it has never seen; with the guess on and off.
 
     uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2]
 """
@@ -138,6 +141,29 @@ def ours(runs: int, adapter: str | None, draft_tokens: int, pause: float) -> dic
     }
 
 
+def held_out(questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The model alone on the evaluation questions (held out from the training data, so
+    the reply guess of model/recall.py cannot have seen them), with the guess on and off."""
+    from punie_lsp.agent import prompt
+    from punie_lsp.model.host import ModelHost
+
+    host = ModelHost().start()
+    host.wait_loaded()
+    recall, rows = host.recall, {}
+    for name, guess in (("on", recall), ("off", None)):
+        host.recall = guess  # read by the model thread at each job; it is idle here
+        rate, seconds, passes = [], [], []
+        for item in questions:
+            g = host.generate(prompt.messages(item["question"]), max_tokens=MAX_TOKENS)
+            elapsed = g.prompt_seconds + g.generation_seconds
+            rate.append(g.generation_tokens / elapsed)
+            seconds.append(elapsed)
+            passes.append(g.passes)
+        rows[name] = {"rate": rate, "seconds": seconds, "passes": passes}
+    host.stop()
+    return rows
+
+
 def ensure_llama() -> Path | None:
     python = LLAMA_VENV / "bin" / "python"
     probe = [str(python), "-c", "import llama_cpp"]
@@ -169,14 +195,14 @@ def llama(python: Path, prompts: list[str], runs: int) -> dict[str, Any]:
     }
 
 
-def prompts_as_text() -> list[str]:
+def prompts_as_text(questions: list[str]) -> list[str]:
     from mlx_lm.utils import load_tokenizer
 
     from punie_lsp.agent import prompt
     from punie_lsp.model.embedded import embedded_model_dir
 
     tokenizer = load_tokenizer(embedded_model_dir())
-    return [prompt.render(tokenizer, prompt.messages(q)) for q in QUESTIONS]
+    return [prompt.render(tokenizer, prompt.messages(q)) for q in questions]
 
 
 def main() -> None:
@@ -207,9 +233,15 @@ def main() -> None:
         ("ours, base weights, lookup off", ours(args.runs, "none", 0, args.pause)),
         ("ours, base weights, lookup on", ours(args.runs, "none", DRAFT_TOKENS, args.pause)),
     ]
-    peer = None
+    from punie_lsp.training.evaluate import load_questions
+
+    unseen = load_questions()
+    tool = [i for i, q in enumerate(unseen) if q["kind"] == "tool"]
+    unseen_rows = held_out(unseen)
+    peer = unseen_peer = None
     if not args.no_llama and (python := ensure_llama()) is not None:
-        peer = llama(python, prompts_as_text(), args.runs)
+        peer = llama(python, prompts_as_text(QUESTIONS), args.runs)
+        unseen_peer = llama(python, prompts_as_text([q["question"] for q in unseen]), 1)
 
     print(
         "\n| engine | ttft (s) | gen tok/s | reply tok/s | answer (s), median [spread] "
@@ -234,6 +266,31 @@ def main() -> None:
                 f"{median(r['tps']) / median(peer['tps']):.2f}, reply tok/s "
                 f"{median(r['rate']) / median(peer['rate']):.2f}, ttft "
                 f"{median(r['ttft']) / median(peer['ttft']):.2f}"
+            )
+
+    def both(values: list[float], digits: int = 1) -> str:
+        """The median over all held-out questions / over the tool questions."""
+        return f"{median(values):.{digits}f} / {median([values[i] for i in tool]):.{digits}f}"
+
+    print(
+        f"\nheld out: the {len(unseen)} evaluation questions ({len(tool)} for a tool), never in "
+        "the training data; model only, one run each; medians over all / tool questions"
+    )
+    print("| engine | reply tok/s | reply (s) | passes / reply |\n|---|---|---|---|")
+    for name, r in unseen_rows.items():
+        print(
+            f"| ours, shipped adapter, reply guess {name} | {both(r['rate'])} | "
+            f"{both(r['seconds'], 2)} | {both([float(p) for p in r['passes']])} |"
+        )
+    if unseen_peer:
+        print(f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1 | {both(unseen_peer['rate'])} | - | - |")
+        for name, r in unseen_rows.items():
+            ratio = median(r["rate"]) / median(unseen_peer["rate"])
+            tools = [r["rate"][i] for i in tool]
+            peer_tools = [unseen_peer["rate"][i] for i in tool]
+            print(
+                f"ratio of reply tok/s to llama.cpp, held out, reply guess {name}: {ratio:.2f} "
+                f"(tool questions {median(tools) / median(peer_tools):.2f})"
             )
 
 
