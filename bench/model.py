@@ -20,7 +20,7 @@ One run measures, on fixed Code Mode questions with greedy decoding:
   which are in no training split, so the whole-reply guess (model/recall.py) is measured on
   questions it has never seen; with the guess on and off.
 
-    uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2]
+    uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2] [--shipped-only]
 """
 
 import argparse
@@ -212,6 +212,10 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=2.0, help="seconds between questions (0: back to back)"
     )
+    parser.add_argument(
+        "--shipped-only", action="store_true", help="only the shipped path: no base-weights "
+        "rows, no held-out questions (minutes faster, for comparing settings)",
+    )  # fmt: skip
     args = parser.parse_args()
     from punie_lsp.model.blas import preloaded, reexec_with_openblas
 
@@ -230,18 +234,22 @@ def main() -> None:
 
     rows: list[tuple[str, dict[str, Any]]] = [
         ("ours, shipped adapter, lookup on", ours(args.runs, None, DRAFT_TOKENS, args.pause)),
-        ("ours, base weights, lookup off", ours(args.runs, "none", 0, args.pause)),
-        ("ours, base weights, lookup on", ours(args.runs, "none", DRAFT_TOKENS, args.pause)),
     ]
+    if not args.shipped_only:
+        rows += [
+            ("ours, base weights, lookup off", ours(args.runs, "none", 0, args.pause)),
+            ("ours, base weights, lookup on", ours(args.runs, "none", DRAFT_TOKENS, args.pause)),
+        ]
     from punie_lsp.training.evaluate import load_questions
 
-    unseen = load_questions()
+    unseen = [] if args.shipped_only else load_questions()
     tool = [i for i, q in enumerate(unseen) if q["kind"] == "tool"]
-    unseen_rows = held_out(unseen)
+    unseen_rows = held_out(unseen) if unseen else {}
     peer = unseen_peer = None
     if not args.no_llama and (python := ensure_llama()) is not None:
         peer = llama(python, prompts_as_text(QUESTIONS), args.runs)
-        unseen_peer = llama(python, prompts_as_text([q["question"] for q in unseen]), 1)
+        if unseen:
+            unseen_peer = llama(python, prompts_as_text([q["question"] for q in unseen]), 1)
 
     print(
         "\n| engine | ttft (s) | gen tok/s | reply tok/s | answer (s), median [spread] "
@@ -267,6 +275,9 @@ def main() -> None:
                 f"{median(r['rate']) / median(peer['rate']):.2f}, ttft "
                 f"{median(r['ttft']) / median(peer['ttft']):.2f}"
             )
+
+    if not unseen_rows:
+        return
 
     def both(values: list[float], digits: int = 1) -> str:
         """The median over all held-out questions / over the tool questions."""
