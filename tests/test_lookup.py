@@ -120,9 +120,10 @@ def test_a_right_reply_guess_takes_few_passes() -> None:
     _, nearly = _run([*range(10, 40), 5, 6, 7, *range(40, 55), 63])
     assert plain.passes == len(TEXT) - 3
     assert right.passes == 1  # the prompt's own pass carries the whole reply (49 tokens)
-    # 10..39 and 60 in the first pass, 61, 62 and 40 one by one (the guess has none of them),
-    # then the guess picks up again after 40, the first token it shares: the rest in one pass.
-    assert nearly.passes == 5
+    # 10..39 and 60 in the first pass, 61, 62, 40 and 41 one by one (the guess has none of
+    # the first three, and one token in common is not enough), then the guess picks up again
+    # after "40 41": the rest in one pass.
+    assert nearly.passes == 6
 
 
 def test_the_reply_guess_goes_first_where_it_matches_as_long() -> None:

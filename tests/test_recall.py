@@ -42,8 +42,15 @@ def test_paths_go_back_in_their_order() -> None:
     )
 
 
-def test_direct_questions_and_no_knowledge_guess_nothing() -> None:
-    assert guess_reply(build(KNOWN), "What is a dataclass, really?") is None
+def test_a_direct_question_guesses_the_nearest_known_answer() -> None:
+    recall = build(KNOWN)
+    assert guess_reply(recall, "What is a dataclass, really?") == KNOWN[9][1]
+    assert guess_reply(recall, "what does a linter do") == KNOWN[10][1]
+    # Telling prose from tool calls comes first: a question about lint still runs ruff.
+    assert guess_reply(recall, "What lint problems does src/x.py have?") == RUFF.format("src/x.py")
+
+
+def test_no_knowledge_guesses_nothing() -> None:
     assert guess_reply(build([]), "Which tests fail in tests/?") is None
     # Every known reply needs a path the question does not name.
     only_paths = build([("Which tests fail in tests/?", PYTEST.format("tests/"))])

@@ -190,8 +190,9 @@ class ModelHost(Backend):
             if isinstance(known, list):
                 known = {"replies": known, "questions": []}
             replies: list[str] = known["replies"]
-            encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in replies]
-            pairs = [(q, replies[n] if n >= 0 else "") for q, n in known["questions"]]
+            calls = [r for r in replies if r.startswith("<tool_call>")]  # the scaffolding
+            encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in calls]
+            pairs = [(q, replies[n]) for q, n in known["questions"]]
             self.replies = index_replies(encoded, head=self._reply_head())
             self.recall = build(pairs) if pairs else None
         except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:

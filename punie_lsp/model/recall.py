@@ -36,6 +36,7 @@ class Recall:
     counts: list[dict[str, int]]  # shape -> word -> questions with that word
     totals: list[int]  # shape -> all word occurrences
     vocabulary: int
+    direct: "Recall | None" = None  # the same over direct answers, once "" (direct) wins
 
 
 def _split(question: str) -> tuple[list[str], list[str]]:
@@ -61,11 +62,23 @@ def _shape(reply: str, paths: list[str]) -> str:
 
 def build(pairs: Iterable[tuple[str, str]]) -> Recall:
     """A Recall over (question, reply) pairs. Replies that are not tool calls (direct
-    answers, never alike) count as one shape, the empty one: nothing to guess."""
-    by_shape: defaultdict[str, list[list[str]]] = defaultdict(list)
+    answers) count as one shape, the empty one, when telling them from tool calls; which
+    direct answer it is, is told apart afterwards, among direct answers only (`direct`), so
+    that 181 small classes of prose cannot pull a tool question their way."""
+    tools: defaultdict[str, list[list[str]]] = defaultdict(list)
+    answers: defaultdict[str, list[list[str]]] = defaultdict(list)
     for question, reply in pairs:
         words, paths = _split(question)
-        by_shape[_shape(reply, paths) if reply.startswith("<tool_call>") else ""].append(words)
+        if reply.startswith("<tool_call>"):
+            tools[_shape(reply, paths)].append(words)
+        else:
+            tools[""].append(words)
+            answers[reply].append(words)
+    direct = _classifier(answers) if answers else None
+    return _classifier(tools, direct)
+
+
+def _classifier(by_shape: dict[str, list[list[str]]], direct: Recall | None = None) -> Recall:
     shapes = list(by_shape)
     total = sum(len(v) for v in by_shape.values())
     counts = [Counter(w for words in by_shape[s] for w in words) for s in shapes]
@@ -76,17 +89,28 @@ def build(pairs: Iterable[tuple[str, str]]) -> Recall:
         counts=[dict(c) for c in counts],
         totals=[sum(c.values()) for c in counts],
         vocabulary=len({w for c in counts for w in c}),
+        direct=direct,
     )
 
 
 def guess_reply(recall: Recall, question: str) -> str | None:
-    """The most likely reply shape for question, with its paths in it; None when that is a
-    direct answer, or there is no shape (no known replies, or every shape needs more paths
-    than the question names)."""
+    """The most likely reply for question: a tool call's shape with the question's paths in
+    it, or the most likely known direct answer; None when there is nothing to go on (no
+    known replies, or every shape needs more paths than the question names)."""
     words, paths = _split(question)
+    best = _most_likely(recall, words, len(paths))
+    if best == "" and recall.direct is not None:
+        best = _most_likely(recall.direct, words, len(paths))
+    if not best:
+        return None
+    return _SLOTS.sub(lambda m: paths[int(m.group(1))], best)
+
+
+def _most_likely(recall: Recall, words: list[str], paths: int) -> str | None:
+    """The shape with the highest naive Bayes score for words, of those paths can fill."""
     best, best_score = None, -math.inf
     for number, shape in enumerate(recall.shapes):
-        if recall.slots[number] > len(paths):
+        if recall.slots[number] > paths:
             continue
         counts, denominator = recall.counts[number], recall.totals[number]
         denominator += _SMOOTHING * recall.vocabulary
@@ -95,6 +119,4 @@ def guess_reply(recall: Recall, question: str) -> str | None:
         )
         if score > best_score:
             best, best_score = shape, score
-    if not best:
-        return None
-    return _SLOTS.sub(lambda m: paths[int(m.group(1))], best)
+    return best

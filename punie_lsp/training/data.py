@@ -384,16 +384,14 @@ def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
 
 def known_replies(data: list[dict[str, Any]]) -> dict[str, Any]:
     """What the model host drafts from, shipped beside the adapter as replies.json: the
-    distinct tool-call replies (model/lookup.py indexes them) and each first-turn question
-    with the number of its reply, -1 for a direct answer (model/recall.py learns from them
-    which reply a question asks for)."""
-    replies = reply_vocabulary(data)
+    distinct first replies (tool calls, which model/lookup.py indexes, and direct answers)
+    and each first-turn question with the number of its reply (model/recall.py learns from
+    them which reply a question asks for)."""
+    first_turns = [e["messages"] for e in data if len(e["messages"]) == 3]
+    answers = (turns[2]["content"] for turns in first_turns)
+    replies = list(dict.fromkeys([*reply_vocabulary(data), *answers]))
     number = {reply: n for n, reply in enumerate(replies)}
-    questions = [
-        [turns[1]["content"], number.get(turns[2]["content"], -1)]
-        for turns in (example["messages"] for example in data)
-        if len(turns) == 3 and turns[1]["role"] == "user"
-    ]
+    questions = [[turns[1]["content"], number[turns[2]["content"]]] for turns in first_turns]
     return {"replies": replies, "questions": questions}
 
 
