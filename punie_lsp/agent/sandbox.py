@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult
-from punie_lsp.tools.process import REAP_GRACE, exchange, reap_later
+from punie_lsp.tools.process import REAP_GRACE, exchange, kill_group, reap_later
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,14 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         # Its reply, without waiting for it to exit: it may still be seeing a tool out.
         out, _, _ = exchange(proc, json.dumps(request).encode(), timeout=limits.timeout + 5)
     except subprocess.TimeoutExpired:
-        _kill(proc)
+        kill_group(proc)
         return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=limits.timeout)
     finally:
         prestart(request["root"])
     if not out:  # it died: how
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
-        _kill(proc)
+        kill_group(proc)
         return SandboxResult(error=_death(proc.returncode, limits))
     reap_later(proc, REAP_GRACE + 5)  # the worker itself gives its tools REAP_GRACE
     try:
@@ -89,7 +89,7 @@ def prestart(root: str | Path | None = None) -> None:
         if _spare is not None and _spare.poll() is None and _spare_root == where:
             return
         if _spare is not None:
-            _kill(_spare)
+            kill_group(_spare)
         _spare, _spare_root = _start_worker(where), where
 
 
@@ -122,13 +122,6 @@ def _environment() -> dict[str, str]:
     """Only what the tools need: no tokens or credentials from the server's environment."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
     return {k: v for k, v in os.environ.items() if k in keep}
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    if proc.returncode is None:
-        proc.wait()
 
 
 def _death(returncode: int | None, limits: Limits) -> str:

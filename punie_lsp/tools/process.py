@@ -109,7 +109,7 @@ def finish(
             stdin.encode("utf-8", "surrogatepass") if stdin is not None else None, timeout
         )
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_group(proc)
         raise ToolError(f"{Path(name).name} timed out after {timeout:g} s") from None
     return _checked(name, proc.returncode, out, err, ok_codes)
 
@@ -136,18 +136,18 @@ def finish_when_done(
     read end) once its work is done, before its own teardown (an interpreter's can take
     longer than the work). It finishes exiting in the background (reap_later). One that
     exits without a word is waited for as by finish()."""
-    start = time.monotonic()
+    deadline = time.monotonic() + timeout
     try:
         out, err, said = exchange(proc, stdin.encode("utf-8", "surrogatepass"), timeout, done)
         if said:
             reap_later(proc)
             returncode = int(said) if said.strip().isdigit() else -1
         else:
-            more_out, more_err, _ = exchange(proc, None, timeout - (time.monotonic() - start))
+            more_out, more_err, _ = exchange(proc, None, deadline - time.monotonic())
             out, err = out + more_out, err + more_err
-            returncode = proc.wait(max(timeout - (time.monotonic() - start), 0.001))
+            returncode = proc.wait(max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_group(proc)
         raise ToolError(f"{Path(name).name} timed out after {timeout:g} s") from None
     finally:
         os.close(done)
@@ -215,13 +215,15 @@ def reap_later(proc: subprocess.Popen[bytes], grace: float = REAP_GRACE) -> None
             exchange(proc, None, grace)
             proc.wait(max(deadline - time.monotonic(), 0.001))
         if proc.returncode is None:
-            _kill_group(proc)
+            kill_group(proc)
 
     threading.Thread(target=reap, name=f"reap-{proc.pid}").start()
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill proc with its whole process group (what it spawned, in its own session), reap
+    it and close its pipes."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     for pipe in (proc.stdin, proc.stdout, proc.stderr):

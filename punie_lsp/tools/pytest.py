@@ -6,7 +6,6 @@ starts the project's `python -m pytest` ahead of need with those imports done, w
 its arguments; the next pytest_run in that project hands them over instead of starting one.
 """
 
-import contextlib
 import json
 import os
 import re
@@ -20,7 +19,14 @@ from pathlib import Path
 from punie_lsp.cache import cache_dir
 from punie_lsp.tools.models import TestCase, TestResult
 from punie_lsp.tools.paths import locate
-from punie_lsp.tools.process import Completed, ToolError, finish_when_done, run, start
+from punie_lsp.tools.process import (
+    Completed,
+    ToolError,
+    finish_when_done,
+    kill_group,
+    run,
+    start,
+)
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -128,9 +134,7 @@ def _take_warm(root: Path, command: list[str]) -> tuple[subprocess.Popen[bytes],
     if warm_root == root and warm_command == command and proc.poll() is None:
         return proc, done
     os.close(done)
-    with contextlib.suppress(ProcessLookupError):  # started for another project: not needed
-        proc.kill()
-    proc.communicate()
+    kill_group(proc)  # started for another project, or dead: not needed
     return None
 
 
