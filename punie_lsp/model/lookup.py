@@ -10,10 +10,10 @@ tool-call scaffolding before the reply has written any of it, from the prompt's 
 Each pass feeds the last token plus such a guess; the guess is kept up to its first token
 that differs from the model's own argmax, and the key-value cache is trimmed back over the
 rest. A guess at the whole reply (model/recall.py: the known reply the question most likely
-asks for) goes first where it matches at least as long a tail, up to 64 tokens at a time:
-when it is right, a reply takes one or two passes. The tokens produced are the greedy tokens,
-whatever the guesses were (tests/test_real_model.py checks them against mlx-lm's
-generate)."""
+asks for) goes first where it matches at least as long a tail (two tokens at least), up to
+64 tokens a pass: when it is right, a reply takes one or two passes. The tokens produced are
+the greedy tokens, whatever the guesses were (tests/test_real_model.py checks them against
+mlx-lm's generate)."""
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence

@@ -64,7 +64,8 @@ def build(pairs: Iterable[tuple[str, str]]) -> Recall:
     """A Recall over (question, reply) pairs. Replies that are not tool calls (direct
     answers) count as one shape, the empty one, when telling them from tool calls; which
     direct answer it is, is told apart afterwards, among direct answers only (`direct`), so
-    that 181 small classes of prose cannot pull a tool question their way."""
+    that many small classes of prose (166 in the shipped data) cannot pull a tool question
+    their way."""
     tools: defaultdict[str, list[list[str]]] = defaultdict(list)
     answers: defaultdict[str, list[list[str]]] = defaultdict(list)
     for question, reply in pairs:
