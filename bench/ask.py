@@ -53,7 +53,7 @@ def in_process(cache: Path, runs: int) -> None:
     os.environ["XDG_CACHE_HOME"] = str(cache)
     from mlx_lm import generate  # after the environment is set
 
-    from punie_lsp.agent import prompt
+    from punie_lsp import prompt
     from punie_lsp.agent.loop import ask
     from punie_lsp.model.host import ModelHost
 

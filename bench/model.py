@@ -144,7 +144,8 @@ def ours(runs: int, adapter: str | None, draft_tokens: int, pause: float) -> dic
 def held_out(questions: list[dict[str, Any]]) -> dict[str, Any]:
     """The model alone on the evaluation questions (held out from the training data, so
     the reply guess of model/recall.py cannot have seen them), with the guess on and off."""
-    from punie_lsp.agent import prompt
+    from punie_lsp import prompt
+    from punie_lsp.model.generation import GenerateRequest
     from punie_lsp.model.host import ModelHost
 
     host = ModelHost().start()
@@ -154,7 +155,9 @@ def held_out(questions: list[dict[str, Any]]) -> dict[str, Any]:
         host.recall = guess  # read by the model thread at each job; it is idle here
         rate, seconds, passes = [], [], []
         for item in questions:
-            g = host.generate(prompt.messages(item["question"]), max_tokens=MAX_TOKENS)
+            g = host.generate(
+                GenerateRequest(prompt.messages(item["question"]), MAX_TOKENS, prompt.STOP)
+            )
             elapsed = g.prompt_seconds + g.generation_seconds
             rate.append(g.generation_tokens / elapsed)
             seconds.append(elapsed)
@@ -198,7 +201,7 @@ def llama(python: Path, prompts: list[str], runs: int) -> dict[str, Any]:
 def prompts_as_text(questions: list[str]) -> list[str]:
     from mlx_lm.utils import load_tokenizer
 
-    from punie_lsp.agent import prompt
+    from punie_lsp import prompt
     from punie_lsp.model.embedded import embedded_model_dir
 
     tokenizer = load_tokenizer(embedded_model_dir())

@@ -4,19 +4,16 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from punie_lsp import __version__, report
-from punie_lsp.tools import RuffResult, TestResult, TypeCheckResult, pytest_run, ruff_check
-from punie_lsp.tools import typecheck as ty_check
+from punie_lsp.tools import registry
 from punie_lsp.tools.paths import project_root
 
-_TOOLS: dict[str, Callable[[Path], TypeCheckResult | RuffResult | TestResult]] = {
-    "typecheck": ty_check,
-    "ruff": ruff_check,
-    "pytest": pytest_run,
-}
+_TOOLS = registry.commands()  # the typed tools by command name: typecheck, ruff, pytest
+_TESTS = "pytest"  # what --no-tests leaves out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,8 +123,8 @@ def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if _missing(path):
         return 2
-    names = ["typecheck", "ruff"] if args.no_tests else ["typecheck", "ruff", "pytest"]
-    results = {name: _TOOLS[name](path) for name in names}
+    names = [name for name in _TOOLS if not (args.no_tests and name == _TESTS)]
+    results = {name: _TOOLS[name].function(path) for name in names}
     if args.json:
         print(json.dumps({name: r.model_dump() for name, r in results.items()}, indent=2))
     else:
@@ -138,7 +135,7 @@ def _check(args: argparse.Namespace) -> int:
 def _tool(args: argparse.Namespace) -> int:
     if _missing(Path(args.path)):
         return 2
-    result = _TOOLS[args.name](Path(args.path))
+    result = _TOOLS[args.name].function(Path(args.path))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -155,7 +152,7 @@ def _base(path: Path) -> str:
     return os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
 
 
-def _exit_code(results: list[TypeCheckResult | RuffResult | TestResult]) -> int:
+def _exit_code(results: list[Any]) -> int:
     """2 when a tool could not run, 1 when it found problems, 0 when all is clean."""
     if any(r.parse_error for r in results):
         return 2

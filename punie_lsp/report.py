@@ -3,82 +3,44 @@
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from punie_lsp.tools import RuffResult, TestResult, TypeCheckResult
+from pydantic import BaseModel
 
-Result = TypeCheckResult | RuffResult | TestResult
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    file: str
-    line: int
-    column: int
-    text: str
+from punie_lsp.tools import registry
+from punie_lsp.tools.models import Finding
 
 
-def findings(result: Result) -> list[Finding]:
-    if isinstance(result, TypeCheckResult):
-        return [
-            Finding(e.file, e.line, e.column, f"{e.severity}  ty[{e.code}] {e.message}")
-            for e in result.errors
-        ]
-    if isinstance(result, RuffResult):
-        return [
-            Finding(
-                v.file,
-                v.line,
-                v.column,
-                f"lint  ruff[{v.code}]{' [*]' if v.fixable else ''} {v.message}",
-            )
-            for v in result.violations
-        ]
-    found = []
-    for t in result.tests:
-        if t.outcome in ("failed", "error"):
-            first = (t.message or "").strip().splitlines()[:1]
-            detail = f": {first[0]}" if first else ""
-            line = t.failure_line or t.line or 1
-            found.append(Finding(t.file or "?", line, 1, f"{t.outcome}  pytest[{t.name}]{detail}"))
-    return found
+def _shown_line(finding: Finding) -> int:
+    """Where a report points: a failing test at the line that raised, when pytest says."""
+    return finding.raised_line or finding.line or 1
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def summary(result: Result) -> str:
-    if isinstance(result, TypeCheckResult):
-        name = "ty"
-        counts = f"{_n(result.error_count, 'error')}, {_n(result.warning_count, 'warning')}"
-    elif isinstance(result, RuffResult):
-        name = "ruff"
-        counts = f"{_n(result.violation_count, 'violation')} ({result.fixable_count} fixable)"
-    else:
-        name = "pytest"
-        total = result.passed + result.failed + result.errors + result.skipped
-        counts = (
-            f"{result.failed} failed, {_n(result.errors, 'error')}, {result.passed} passed, "
-            f"{result.skipped} skipped of {total}"
-        )
+def summary(result: BaseModel) -> str:
+    tool = registry.of_result(result)
+    error = getattr(result, "parse_error", None)
     return (
-        f"{name}: cannot run ({result.parse_error})" if result.parse_error else f"{name}: {counts}"
+        f"{tool.source}: cannot run ({error})"
+        if error
+        else f"{tool.source}: {tool.summary(result)}"
     )
 
 
-def render(results: Sequence[Result], base: str = "") -> str:
+def render(results: Sequence[BaseModel], base: str = "") -> str:
     """Findings grouped by file, then one summary line per tool.
 
     base is prefixed to each file: the project's folder as the user would type it.
     """
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for finding in sorted(f for r in results for f in findings(r)):
-        by_file[finding.file].append(finding)
+    found = [f for r in results for f in registry.findings(r)]
+    rows = sorted(
+        (f.file or "?", _shown_line(f), f.column, f.text(f.wording.report)) for f in found
+    )
+    by_file: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for file, line, column, text in rows:
+        by_file[file].append((line, column, text))
     lines: list[str] = []
     for file, items in by_file.items():
         lines.append(os.path.normpath(os.path.join(base, file)))
-        lines.extend(f"  {f.line}:{f.column}  {f.text}" for f in items)
+        lines.extend(f"  {line}:{column}  {text}" for line, column, text in items)
         lines.append("")
     lines.extend(summary(r) for r in results)
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from punie_lsp.agent import prompt
+from punie_lsp import prompt
 from punie_lsp.agent.parse import parse
 
 # Written by the base SmolLM2-135M-Instruct (greedy) to the questions shown; kept verbatim.

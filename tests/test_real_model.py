@@ -16,8 +16,8 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from punie_lsp.agent import prompt
-from punie_lsp.model.generation import Cancelled
+from punie_lsp import prompt
+from punie_lsp.model.generation import Cancelled, GenerateRequest
 from punie_lsp.model.host import ModelHost, default_adapter
 from tests.lsp_helpers import server_env, session, wait_for
 
@@ -75,8 +75,8 @@ def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
     from mlx_lm import generate
 
     turns = prompt.messages(QUESTION)
-    cached = host.generate(turns, max_tokens=40)
-    again = host.generate(turns, max_tokens=40)
+    cached = host.generate(GenerateRequest(turns, 40, prompt.STOP))
+    again = host.generate(GenerateRequest(turns, 40, prompt.STOP))
     assert cached.cached_tokens > 0 and cached.text == again.text
     # Against mlx-lm with no cache at all, on the host's own model (same thread rules:
     # the host is idle while this runs).
@@ -101,7 +101,7 @@ def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: s
     from mlx_lm import generate
 
     turns = prompt.messages(question)
-    fast = host.generate(turns, max_tokens=120)
+    fast = host.generate(GenerateRequest(turns, 120, prompt.STOP))
     plain = generate(
         host._model, host._tokenizer, prompt.render(host._tokenizer, turns), max_tokens=120
     )
@@ -121,14 +121,14 @@ def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:
     turns = prompt.messages(QUESTION)
     text = prompt.render(host._tokenizer, turns)
     plain = generate(host._model, host._tokenizer, text, max_tokens=120)
-    right = host.generate(turns, max_tokens=120)
+    right = host.generate(GenerateRequest(turns, 120, prompt.STOP))
     assert len(right.text) > 40 and right.text == plain[: len(right.text)]
     assert right.passes <= 3, right
     shipped = host.recall  # the model thread is idle between jobs
     wrong = 'result = ruff_check("src/")\nfor v in result.violations:\n    print(v.code, v.line)'
     host.recall = build([(QUESTION, prompt.tool_call(wrong))])
     try:
-        fooled = host.generate(turns, max_tokens=120)
+        fooled = host.generate(GenerateRequest(turns, 120, prompt.STOP))
     finally:
         host.recall = shipped
     assert fooled.text == right.text and fooled.passes > right.passes
@@ -160,9 +160,11 @@ def test_cancel_stops_generation(host: ModelHost) -> None:
             cancel.set()
 
     with pytest.raises(Cancelled):
-        host.generate(prompt.messages(QUESTION), max_tokens=200, on_text=on_text, cancel=cancel)
+        host.generate(GenerateRequest(prompt.messages(QUESTION), 200, prompt.STOP, on_text, cancel))
     assert len(seen) <= 4  # stopped at the next token
-    assert host.generate(prompt.messages("hello"), max_tokens=20).text  # still serving
+    assert host.generate(
+        GenerateRequest(prompt.messages("hello"), 20, prompt.STOP)
+    ).text  # still serving
 
 
 async def test_punie_ask_over_lsp_with_the_real_model(cache: Path, tmp_path: Path) -> None:

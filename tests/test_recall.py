@@ -1,6 +1,6 @@
 """Guessing a question's whole reply from known questions (model/recall.py)."""
 
-from punie_lsp.agent import prompt
+from punie_lsp import prompt
 from punie_lsp.model.recall import build, guess_reply
 
 PYTEST = prompt.tool_call('result = pytest_run("{}")\nprint(result.failed, "failed")')

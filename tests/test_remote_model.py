@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from punie_lsp.agent import prompt
+from punie_lsp import prompt
 from punie_lsp.agent.loop import ask
-from punie_lsp.model.generation import Cancelled, ModelError
+from punie_lsp.model.generation import Cancelled, GenerateRequest, ModelError
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.model.remote import RemoteModel
 
@@ -69,6 +69,8 @@ def test_cancel_and_unreachable_server(endpoint: str) -> None:
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):
-        RemoteModel(endpoint).generate(prompt.messages("hi"), cancel=cancel)
+        RemoteModel(endpoint).generate(GenerateRequest(prompt.messages("hi"), cancel=cancel))
     with pytest.raises(ModelError, match="failed"):
-        RemoteModel("http://127.0.0.1:9/v1", timeout=2).generate(prompt.messages("hi"))
+        RemoteModel("http://127.0.0.1:9/v1", timeout=2).generate(
+            GenerateRequest(prompt.messages("hi"))
+        )

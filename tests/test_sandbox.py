@@ -205,16 +205,16 @@ def test_policy_allows_ordinary_snippets() -> None:
 
 def test_a_warm_worker_waits_for_the_next_snippet() -> None:
     run_code("print(1)", SAMPLE)
-    spare = sandbox._spare
+    spare = sandbox.SPARE.waiting()
     assert spare is not None and spare.poll() is None  # started after the run, waiting
     assert run_code("print(2)", SAMPLE).output == "2\n"
     assert spare.wait(15) == 0  # it ran that snippet, and only that one: then it exits
-    assert sandbox._spare is not None and sandbox._spare is not spare
+    assert sandbox.SPARE.waiting() is not None and sandbox.SPARE.waiting() is not spare
 
 
 def test_a_spare_that_died_is_replaced() -> None:
     sandbox.prestart()
-    spare = sandbox._spare
+    spare = sandbox.SPARE.waiting()
     assert spare is not None
     spare.kill()
     spare.wait()
@@ -224,7 +224,7 @@ def test_a_spare_that_died_is_replaced() -> None:
 def test_a_spare_leaves_with_its_server() -> None:
     script = (
         "import os\nfrom punie_lsp.agent import sandbox\n"
-        "sandbox.prestart()\nprint(sandbox._spare.pid, flush=True)\nos._exit(0)\n"
+        "sandbox.prestart()\nprint(sandbox.SPARE.waiting().pid, flush=True)\nos._exit(0)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     pid = int(done.stdout)

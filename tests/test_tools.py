@@ -198,11 +198,11 @@ def test_ruff_fix_text_raises_when_ruff_cannot_run(tmp_path: Path) -> None:
 def test_a_warm_pytest_reports_what_a_cold_one_does() -> None:
     cold = pytest_run(SAMPLE)
     pytest_tool.warm(SAMPLE)
-    started = pytest_tool._warm
+    started = pytest_tool.WARM.waiting()
     assert started is not None
     warm = pytest_run(SAMPLE)
-    assert pytest_tool._warm is None  # used, and only once: it ran the session and exits
-    assert started[2].wait(30) == 1  # pytest's status when a test failed
+    assert pytest_tool.WARM.waiting() is None  # used, and only once: it ran the session and exits
+    assert started.wait(30) == 1  # pytest's status when a test failed
     strip = {"duration": True, "tests": {"__all__": {"duration"}}}
     assert warm.model_dump(exclude=strip) == cold.model_dump(exclude=strip)
     assert not (SAMPLE / ".pytest_cache").exists()
@@ -214,11 +214,11 @@ def test_a_warm_pytest_reports_what_a_cold_one_does() -> None:
 def test_a_warm_pytest_for_another_project_is_not_used(tmp_path: Path) -> None:
     (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
     pytest_tool.warm(tmp_path)
-    other = pytest_tool._warm
+    other = pytest_tool.WARM.waiting()
     assert other is not None
     result = pytest_run(SAMPLE)
     assert (result.passed, result.failed) == (4, 1)
-    assert other[2].poll() is not None  # stopped, not left waiting
+    assert other.poll() is not None  # stopped, not left waiting
 
 
 def test_a_warm_pytest_takes_the_limits_of_the_moment(tmp_path: Path) -> None:
@@ -234,9 +234,9 @@ def test_a_warm_pytest_takes_the_limits_of_the_moment(tmp_path: Path) -> None:
         "from punie_lsp.tools import pytest as tool\n"
         "tool.warm(sys.argv[1])\n"
         "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"
-        "started = tool._warm\n"
+        "started = tool.WARM.waiting()\n"
         "print(tool.pytest_run(sys.argv[1]).model_dump_json())\n"
-        "print(started is not None and started[2].wait(30) == 0)\n"  # the warm one ran
+        "print(started is not None and started.wait(30) == 0)\n"  # the warm one ran
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
@@ -257,9 +257,9 @@ def test_a_warm_pytest_reports_before_its_process_is_gone(tmp_path: Path) -> Non
         "    threading.Thread(target=time.sleep, args=(600,)).start()\n"
     )
     pytest_tool.warm(tmp_path)
-    started = pytest_tool._warm
+    started = pytest_tool.WARM.waiting()
     assert started is not None
     result = pytest_run(tmp_path, timeout=REAP_GRACE)
     assert (result.passed, result.failed, result.parse_error) == (1, 0, None)
-    assert started[2].poll() is None  # still there, its thread sleeping
-    assert started[2].wait(REAP_GRACE + 10) == -signal.SIGKILL
+    assert started.poll() is None  # still there, its thread sleeping
+    assert started.wait(REAP_GRACE + 10) == -signal.SIGKILL

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from punie_lsp.agent import prompt
+from punie_lsp import prompt
+from punie_lsp.model.generation import GenerateRequest
 from punie_lsp.training import data, train
 from punie_lsp.training.plot import loss_curves, read_loss
 
@@ -66,6 +67,6 @@ def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None
     host.wait_loaded(600)
     assert host.replies  # the fused model's own reply vocabulary is used for drafting
     assert host.recall is not None  # and its questions, to guess whole replies
-    reply = host.generate(prompt.messages("Which tests fail?"), max_tokens=8)
+    reply = host.generate(GenerateRequest(prompt.messages("Which tests fail?"), 8, prompt.STOP))
     host.stop()
     assert reply.generation_tokens > 0

@@ -10,8 +10,8 @@ import pytest
 
 from punie_lsp.agent import policy
 from punie_lsp.agent.parse import parse
-from punie_lsp.agent.prompt import SYSTEM_PROMPT
 from punie_lsp.agent.sandbox import run_code
+from punie_lsp.prompt import SYSTEM_PROMPT
 from punie_lsp.training import data, templates
 
 

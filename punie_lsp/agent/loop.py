@@ -1,33 +1,24 @@
 """The agent: question -> model -> direct answer, or code -> sandbox -> output (-> answer).
 
-The model is any callable with host.generate's signature (the in-process host, the remote
-backend, or a scripted fake in protocol tests).
+The model is any Backend's generate (the in-process host, the remote backend, or a scripted
+fake in protocol tests).
 """
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from punie_lsp.agent import prompt
+from punie_lsp import prompt
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.results import ToolRun
 from punie_lsp.agent.sandbox import Limits, run_code
-from punie_lsp.model.generation import Generation
+from punie_lsp.model.generation import GenerateRequest, Generation
 
-
-class Generate(Protocol):
-    def __call__(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = ...,
-        on_text: Callable[[str], None] | None = ...,
-        cancel: threading.Event | None = ...,
-    ) -> Generation: ...
+Generate = Callable[[GenerateRequest], Generation]
 
 
 class Timings(BaseModel):
@@ -69,9 +60,12 @@ def ask(
     """Answer one question about the project at root. Cancellation raises model.Cancelled."""
     start = time.perf_counter()
     timings = Timings()
-    first = generate(
-        prompt.messages(question), max_tokens=max_tokens, on_text=on_text, cancel=cancel
-    )
+    cancel = cancel or threading.Event()
+
+    def request(turns: list[dict[str, str]]) -> GenerateRequest:
+        return GenerateRequest(turns, max_tokens, prompt.STOP, on_text, cancel)
+
+    first = generate(request(prompt.messages(question)))
     _count(timings, first)
     reply = parse(first.text)
     answer = Answer(question=question, kind="direct", answer=reply.text, reply=first.text)
@@ -82,13 +76,8 @@ def ask(
         timings.tool = time.perf_counter() - tool_start
         answer.output, answer.error, answer.results = ran.output, ran.error, ran.results
         answer.answer = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
-        if final_answer and ran.error is None and not (cancel and cancel.is_set()):
-            final = generate(
-                prompt.messages(question, reply.code, ran.output),
-                max_tokens=max_tokens,
-                on_text=on_text,
-                cancel=cancel,
-            )
+        if final_answer and ran.error is None and not cancel.is_set():
+            final = generate(request(prompt.messages(question, reply.code, ran.output)))
             _count(timings, final)
             answer.answer = parse(final.text).text or answer.answer
     elif not reply.text:

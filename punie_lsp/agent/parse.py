@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
-TOOLS = ("typecheck", "ruff_check", "pytest_run", "read_file")
+from punie_lsp.tools.registry import NAMES as TOOLS
 
 _XML = re.compile(
     r"<tool_call>\s*<function=execute_code>\s*<parameter=code>\n?(?P<code>.*?)"

@@ -1,30 +1,34 @@
 """What running a snippet produced: printed output, an error, and every typed tool result."""
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from punie_lsp.tools import RuffResult, TestResult, TypeCheckResult
-
-ToolName = Literal["typecheck", "ruff_check", "pytest_run"]
-_MODELS: dict[str, type[BaseModel]] = {
-    "typecheck": TypeCheckResult,
-    "ruff_check": RuffResult,
-    "pytest_run": TestResult,
-}
+from punie_lsp.tools import registry
+from punie_lsp.tools.models import Finding
 
 
 class ToolRun(BaseModel):
     """One typed tool call made by a snippet."""
 
-    tool: ToolName
+    tool: str  # a registered tool with a typed result (tools/registry.py)
     path: str
     result: dict[str, Any]
 
-    def typed(self) -> TypeCheckResult | RuffResult | TestResult:
-        model = _MODELS[self.tool].model_validate(self.result)
-        assert isinstance(model, TypeCheckResult | RuffResult | TestResult)
-        return model
+    @field_validator("tool")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        if name not in registry.NAMES or registry.tool(name).result is None:
+            raise ValueError(f"not a typed tool: {name!r}")
+        return name
+
+    def typed(self) -> BaseModel:
+        model = registry.tool(self.tool).result
+        assert model is not None  # checked when the run was made
+        return model.model_validate(self.result)
+
+    def findings(self) -> list[Finding]:
+        return registry.tool(self.tool).findings(self.typed())
 
 
 class SandboxResult(BaseModel):

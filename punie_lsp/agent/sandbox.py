@@ -53,7 +53,7 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         "output_limit": limits.output_limit,
         "tool_timeout": min(limits.tool_timeout, limits.timeout),
     }
-    proc = _take_worker(request["root"])
+    proc = SPARE.take(request["root"])
     try:
         # Its reply, without waiting for it to exit: it may still be seeing a tool out.
         out, _, _ = exchange(proc, json.dumps(request).encode(), timeout=limits.timeout + 5)
@@ -75,31 +75,44 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
 
 
 SPARE_NICENESS = 10
-_spare: subprocess.Popen[bytes] | None = None
-_spare_root: str | None = None
-_spare_lock = threading.Lock()
+
+
+class SpareWorker:
+    """At most one worker started ahead of need, for one workspace root (or none)."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._root: str | None = None
+        self._lock = threading.Lock()
+
+    def prestart(self, root: str | None) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None and self._root == root:
+                return
+            if self._proc is not None:
+                kill_group(self._proc)
+            self._proc, self._root = _start_worker(root), root
+
+    def take(self, root: str) -> subprocess.Popen[bytes]:
+        """The waiting worker, or a new one when none waits or it died waiting."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            proc = _start_worker(root)
+        return proc
+
+    def waiting(self) -> subprocess.Popen[bytes] | None:
+        """The worker waiting now, if any."""
+        return self._proc
+
+
+SPARE = SpareWorker()
 
 
 def prestart(root: str | Path | None = None) -> None:
     """Have a worker started and waiting for the next snippet (no-op when one is); with the
     workspace root, it also has that project's pytest started (tools/pytest.py: warm)."""
-    global _spare, _spare_root
-    where = str(Path(root).resolve()) if root is not None else None
-    with _spare_lock:
-        if _spare is not None and _spare.poll() is None and _spare_root == where:
-            return
-        if _spare is not None:
-            kill_group(_spare)
-        _spare, _spare_root = _start_worker(where), where
-
-
-def _take_worker(root: str) -> subprocess.Popen[bytes]:
-    global _spare
-    with _spare_lock:
-        proc, _spare = _spare, None
-    if proc is None or proc.poll() is not None:  # none started yet, or it died waiting
-        proc = _start_worker(root)
-    return proc
+    SPARE.prestart(str(Path(root).resolve()) if root is not None else None)
 
 
 def _start_worker(root: str | None) -> subprocess.Popen[bytes]:

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.agent import policy
-from punie_lsp.agent.results import SandboxResult, ToolName, ToolRun
+from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.tools import pytest as pytest_tool
-from punie_lsp.tools import pytest_run, ruff_check, typecheck
+from punie_lsp.tools.paths import WorkspaceError
+from punie_lsp.tools.registry import TOOLS, Tool
 
 _SAFE_BUILTINS = [
     "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "frozenset", "int",
@@ -30,12 +31,6 @@ _SAFE_BUILTINS = [
     "Exception", "ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError",
     "RuntimeError", "StopIteration", "AssertionError", "AttributeError",
 ]  # fmt: skip
-
-MAX_READ_BYTES = 1_000_000
-
-
-class WorkspaceError(Exception):
-    """A snippet asked for something outside the workspace."""
 
 
 class Output:
@@ -63,7 +58,8 @@ class Output:
 
 
 def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -> dict[str, Any]:
-    """The snippet's whole world: safe builtins, print, the typed tools and read_file."""
+    """The snippet's whole world: safe builtins, print, and the registered tools, each
+    confined to the workspace."""
 
     def inside(path: str | Path) -> str:
         target = (root / str(path)).resolve()
@@ -71,35 +67,24 @@ def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -
             raise WorkspaceError(f"{path} is outside the workspace")
         return str(target.relative_to(root)) or "."
 
-    def tool(name: ToolName, function: Any) -> Any:
+    def bind(tool: Tool) -> Any:
         def call(path: str = ".") -> Any:
             where = inside(path)
+            if tool.result is None:  # plain text, not a typed result: nothing to record
+                return tool.function(where, cwd=root, timeout=timeout)
             if not (root / where).exists():  # a tool on a path that is not there finds nothing
                 raise WorkspaceError(f"{path} does not exist in the workspace")
-            result = function(where, cwd=root, timeout=timeout)
-            runs.append(ToolRun(tool=name, path=where, result=result.model_dump()))
+            result = tool.function(where, cwd=root, timeout=timeout)
+            runs.append(ToolRun(tool=tool.name, path=where, result=result.model_dump()))
             return result
 
-        call.__name__ = name
+        call.__name__ = tool.name
         return call
-
-    def read_file(path: str) -> str:
-        target = root / inside(path)
-        if not target.is_file():
-            raise WorkspaceError(f"{path} is not a file in the workspace")
-        data = target.read_bytes()[:MAX_READ_BYTES]
-        return data.decode("utf-8", "replace")
 
     safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
     safe["print"] = output.print
     safe["WorkspaceError"] = WorkspaceError
-    return {
-        "__builtins__": safe,
-        "typecheck": tool("typecheck", typecheck),
-        "ruff_check": tool("ruff_check", ruff_check),
-        "pytest_run": tool("pytest_run", pytest_run),
-        "read_file": read_file,
-    }
+    return {"__builtins__": safe, **{tool.name: bind(tool) for tool in TOOLS}}
 
 
 def limit(memory_mb: int, cpu_seconds: float) -> None:

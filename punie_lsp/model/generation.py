@@ -1,8 +1,8 @@
-"""What every model backend is, returns, and how it fails."""
+"""What every model backend is, is asked, returns, and how it fails."""
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ModelError(Exception):
@@ -11,6 +11,26 @@ class ModelError(Exception):
 
 class Cancelled(Exception):
     """The caller cancelled the generation."""
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """One generation, whichever backend does it: greedy, until max_tokens, an end of
+    sequence, or one of the stop texts (included in the text). on_text hears each new piece
+    as it comes; setting cancel ends the generation with Cancelled."""
+
+    turns: Sequence[dict[str, str]]
+    max_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    on_text: Callable[[str], None] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def emit(self, piece: str) -> None:
+        if piece and self.on_text is not None:
+            self.on_text(piece)
 
 
 @dataclass
@@ -50,12 +70,5 @@ class Backend:
         if self.load_error:
             raise ModelError(self.load_error)
 
-    def generate(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = 256,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
+    def generate(self, request: GenerateRequest) -> Generation:
         raise NotImplementedError

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from punie_lsp.agent import prompt
-from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
+from punie_lsp import prompt
+from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation, ModelError
 from punie_lsp.model.lookup import DRAFT_TOKENS, ReplyIndex
 from punie_lsp.model.recall import Recall
 
@@ -30,9 +30,6 @@ log = logging.getLogger(__name__)
 
 # The `model.path` prefix of a scripted model (model/scripted.py), for protocol tests.
 SCRIPTED = "scripted:"
-
-# A reply ends at the end of its tool call; what a small model writes after it is noise.
-_STOP_TEXTS = ("</tool_call>",)
 
 
 @dataclass(frozen=True)
@@ -46,10 +43,7 @@ class ModelSpec:
 
 @dataclass
 class _Job:
-    turns: Sequence[dict[str, str]]
-    max_tokens: int
-    on_text: Callable[[str], None] | None
-    cancel: threading.Event
+    request: GenerateRequest
     future: Future[Generation] = field(default_factory=Future)
 
 
@@ -92,28 +86,14 @@ class ModelHost(Backend):
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    def submit(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = 256,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Future[Generation]:
+    def submit(self, request: GenerateRequest) -> Future[Generation]:
         """Queue a generation; the future holds a Generation, or ModelError / Cancelled."""
-        job = _Job(turns, max_tokens, on_text, cancel or threading.Event())
+        job = _Job(request)
         self._jobs.put(job)
         return job.future
 
-    def generate(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = 256,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
-        return self.submit(turns, max_tokens=max_tokens, on_text=on_text, cancel=cancel).result()
+    def generate(self, request: GenerateRequest) -> Generation:
+        return self.submit(request).result()
 
     # --- everything below runs on the model thread ---
 
@@ -240,7 +220,8 @@ class ModelHost(Backend):
 
         from punie_lsp.model.lookup import LookupStats, generate
 
-        tokens = self._encode(prompt.render(self._tokenizer, job.turns))
+        request = job.request
+        tokens = self._encode(prompt.render(self._tokenizer, request.turns))
         cache, feed = make_prompt_cache(self._model), tokens
         shared = bool(self._cache) and tokens[: len(self._prefix)] == self._prefix
         if shared:
@@ -255,27 +236,26 @@ class ModelHost(Backend):
             # Kept here: a naive detokenizer decodes everything again on every `.text`.
             piece = detokenizer.last_segment
             result.text += piece
-            if piece and job.on_text is not None:
-                job.on_text(piece)
+            request.emit(piece)
 
         start = time.perf_counter()
         first: float | None = None
         try:
             for token in generate(
-                self._model, cache, tokens, feed, max_tokens=job.max_tokens, eos=eos,
+                self._model, cache, tokens, feed, max_tokens=request.max_tokens, eos=eos,
                 draft_tokens=self.draft_tokens, index=self.replies,
-                reply_guess=self._reply_guess(job.turns), stats=stats,
+                reply_guess=self._reply_guess(request.turns), stats=stats,
             ):  # fmt: skip
                 if first is None:
                     first = time.perf_counter()
-                if job.cancel.is_set() or self._stopping.is_set():
+                if request.cancelled() or self._stopping.is_set():
                     raise Cancelled("the answer was cancelled")
                 result.generation_tokens += 1
                 if token in eos:
                     break
                 detokenizer.add_token(token)
                 emit()
-                if any(stop in result.text for stop in _STOP_TEXTS):
+                if any(stop in result.text for stop in request.stop):
                     break
             detokenizer.finalize()
             emit()

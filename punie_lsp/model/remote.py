@@ -1,18 +1,17 @@
 """A remote backend: any OpenAI-compatible chat endpoint (mlx_lm.server, vLLM, llama.cpp).
 
-For teams that share one model server. The same prompts (agent.prompt.messages) and the
+For teams that share one model server. The same prompts (punie_lsp.prompt.messages) and the
 same parser apply; the server applies its own chat template. Streaming uses server-sent
 events; cancellation closes the connection.
 """
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from punie_lsp.model.generation import Backend, Cancelled, Generation, ModelError
+from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation, ModelError
 
 
 class RemoteModel(Backend):
@@ -31,33 +30,27 @@ class RemoteModel(Backend):
         self.description = f"{model} at {base_url}"
         self.on_status = on_status
 
-    def generate(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = 256,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
-        body = {
+    def generate(self, request: GenerateRequest) -> Generation:
+        body: dict[str, object] = {
             "model": self.model,
-            "messages": list(turns),
-            "max_tokens": max_tokens,
+            "messages": list(request.turns),
+            "max_tokens": request.max_tokens,
             "temperature": 0.0,  # greedy, as in process
             "stream": True,
-            "stop": ["</tool_call>"],
         }
+        if request.stop:
+            body["stop"] = list(request.stop)
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.url, json.dumps(body).encode(), headers)
+        http = urllib.request.Request(self.url, json.dumps(body).encode(), headers)
         start = time.perf_counter()
         first: float | None = None
         text, pieces, usage = "", 0, {}
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(http, timeout=self.timeout) as response:
                 for raw in response:
-                    if cancel is not None and cancel.is_set():
+                    if request.cancelled():
                         raise Cancelled("the answer was cancelled")
                     line = raw.decode("utf-8", "replace").strip()
                     if not line.startswith("data:"):
@@ -73,8 +66,7 @@ class RemoteModel(Backend):
                             first = first or time.perf_counter()
                             text += piece
                             pieces += 1
-                            if on_text is not None:
-                                on_text(piece)
+                            request.emit(piece)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise ModelError(f"the model server at {self.url} failed: {exc}") from exc
         end = time.perf_counter()

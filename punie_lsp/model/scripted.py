@@ -12,10 +12,10 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from punie_lsp.model.generation import Backend, Cancelled, Generation
+from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation
 
 
 class ScriptedModel(Backend):
@@ -46,30 +46,22 @@ class ScriptedModel(Backend):
         self.load_seconds = time.perf_counter() - start
         self.loaded.set()
 
-    def generate(
-        self,
-        turns: Sequence[dict[str, str]],
-        *,
-        max_tokens: int = 256,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
+    def generate(self, request: GenerateRequest) -> Generation:
         self.wait_loaded()
         with self._lock:
             reply = self.replies[min(self.calls, len(self.replies) - 1)]
             self.calls += 1
         start = time.perf_counter()
-        pieces = re.findall(r"\S+\s*|\s+", reply)[:max_tokens]
+        pieces = re.findall(r"\S+\s*|\s+", reply)[: request.max_tokens]
         for piece in pieces:
-            if cancel is not None and cancel.is_set():
+            if request.cancelled():
                 raise Cancelled("the answer was cancelled")
             time.sleep(self.delay)
-            if on_text is not None:
-                on_text(piece)
+            request.emit(piece)
         text = "".join(pieces)
         return Generation(
             text=text,
-            prompt_tokens=sum(len(t["content"].split()) for t in turns),
+            prompt_tokens=sum(len(t["content"].split()) for t in request.turns),
             generation_tokens=len(pieces),
             generation_seconds=time.perf_counter() - start,
         )

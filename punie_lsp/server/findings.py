@@ -7,9 +7,11 @@ from pygls.workspace import PositionCodec
 
 from punie_lsp.agent.results import ToolRun
 from punie_lsp.server.positions import to_range
-from punie_lsp.tools import RuffResult, TestResult, TypeCheckResult
+from punie_lsp.tools.models import Finding
 
 SOURCE = "punie"
+
+_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 
 
 def diagnostics(
@@ -18,52 +20,26 @@ def diagnostics(
     """Type errors, lint violations and failing tests, on the files they concern."""
     found: dict[str, list[types.Diagnostic]] = {}
     lines: dict[Path, list[str]] = {}  # each file read once, however many findings it has
-
-    def add(
-        file: str | None,
-        start: tuple[int, int],
-        end: tuple[int, int],
-        message: str,
-        code: str,
-        severity: types.DiagnosticSeverity,
-    ) -> None:
-        if not file:
-            return
-        path = (root / file).resolve()
-        if path not in lines:
-            lines[path] = _lines(path)
-        diagnostic = types.Diagnostic(
-            range=to_range(codec, lines[path], *start, *end),
-            message=message,
-            code=code,
-            severity=severity,
-            source=SOURCE,
-        )
-        found.setdefault(path.as_uri(), []).append(diagnostic)
-
     for run in runs:
-        result = run.typed()
-        if isinstance(result, TypeCheckResult):
-            for e in result.errors:
-                severity = (
-                    types.DiagnosticSeverity.Error
-                    if e.severity == "error"
-                    else types.DiagnosticSeverity.Warning
-                )
-                add(e.file, (e.line, e.column), (e.end_line, e.end_column),
-                    f"ty: {e.message}", e.code, severity)  # fmt: skip
-        elif isinstance(result, RuffResult):
-            for v in result.violations:
-                add(v.file, (v.line, v.column), (v.end_line, v.end_column),
-                    f"ruff: {v.message}", v.code, types.DiagnosticSeverity.Warning)  # fmt: skip
-        elif isinstance(result, TestResult):
-            for t in result.tests:
-                if t.outcome in ("failed", "error") and t.line:
-                    first = (t.message or t.outcome).strip()
-                    add(t.file, (t.line, 1), (t.line + 1, 1),
-                        f"test {t.name} {t.outcome}: {first}", f"pytest-{t.outcome}",
-                        types.DiagnosticSeverity.Error)  # fmt: skip
+        for finding in run.findings():
+            if not finding.file or finding.line < 1:  # nowhere to show it
+                continue
+            path = (root / finding.file).resolve()
+            if path not in lines:
+                lines[path] = _lines(path)
+            found.setdefault(path.as_uri(), []).append(lsp_diagnostic(finding, lines[path], codec))
     return found
+
+
+def lsp_diagnostic(finding: Finding, lines: list[str], codec: PositionCodec) -> types.Diagnostic:
+    start, end = (finding.line, finding.column), (finding.end_line, finding.end_column)
+    return types.Diagnostic(
+        range=to_range(codec, lines, *start, *end),
+        message=finding.text(finding.wording.diagnostic),
+        code=finding.text(finding.wording.diagnostic_code),
+        severity=_SEVERITY[finding.severity],
+        source=SOURCE,
+    )
 
 
 def _lines(path: Path) -> list[str]:

@@ -5,9 +5,12 @@ are only ever added, never renamed. Positions are 1-based lines and 1-based colu
 in Unicode code points, as ruff and ty report them.
 """
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+Severity = Literal["error", "warning"]
 
 
 class TypeCheckError(BaseModel):
@@ -16,7 +19,7 @@ class TypeCheckError(BaseModel):
     column: int
     end_line: int
     end_column: int
-    severity: Literal["error", "warning"]
+    severity: Severity
     code: str
     message: str
 
@@ -89,3 +92,51 @@ class TestResult(BaseModel):
     duration: float = 0.0
     tests: list[TestCase] = Field(default_factory=list)
     parse_error: str | None = None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a tool's findings read, as format strings over a Finding's fields (plus `fix`,
+    " [*]" when ruff can fix it): in an editor, in a linter-style report, and as an item of
+    a final answer in the training data."""
+
+    diagnostic: str = "{source}: {message}"
+    diagnostic_code: str = "{code}"
+    report: str = "{kind}  {source}[{code}]{fix} {message}"
+    item: str = "{file}:{line} {code}"
+    # A final answer's count sentence, over the result's fields and {path}; `clean` instead
+    # when nothing was found and its numbers were printed.
+    counts: str = ""
+    clean: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a typed tool found, in plain data: what every consumer of results (the
+    editor's diagnostics, the report, the training data's final answers) reads."""
+
+    file: str
+    line: int  # 1-based; a failing test: the test function's line
+    column: int  # 1-based, in code points
+    end_line: int
+    end_column: int
+    severity: Severity
+    code: str  # the rule (ty, ruff), or the failing test's name
+    message: str
+    source: str  # the tool: "ty", "ruff", "pytest"
+    kind: str  # the tool's own word for it: its severity, "lint", or a test's outcome
+    fixable: bool = False  # a safe fix exists
+    raised_line: int | None = None  # a failing test: the line that raised, when pytest says
+    wording: Wording = Wording()
+
+    def text(self, template: str) -> str:
+        """template filled in; {fix} is " [*]" when fixable, {detail} ": message" or ""."""
+        return template.format(
+            file=self.file, line=self.line, column=self.column, code=self.code,
+            message=self.message, source=self.source, kind=self.kind,
+            fix=" [*]" if self.fixable else "", detail=f": {self.message}" if self.message else "",
+        )  # fmt: skip

@@ -41,3 +41,7 @@ def locate(path: str | Path, cwd: str | Path | None) -> tuple[Path, str]:
     root = project_root(path)
     target = relative_to(Path(path).resolve(), root)
     return root, "." if target in ("", ".") else target
+
+
+class WorkspaceError(Exception):
+    """A snippet asked for something outside the workspace, or not in it."""

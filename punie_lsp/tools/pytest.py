@@ -13,11 +13,14 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from punie_lsp.cache import cache_dir
-from punie_lsp.tools.models import TestCase, TestResult
+from punie_lsp.tools.models import Finding, TestCase, TestResult, Wording, plural
+from punie_lsp.tools.outcome import reports_tool_errors
 from punie_lsp.tools.paths import locate
 from punie_lsp.tools.process import (
     Completed,
@@ -45,58 +48,8 @@ def pytest_command(root: Path) -> list[str]:
     return [sys.executable, "-m", "pytest"]
 
 
-# Run by the project's interpreter as `python -c WARM FD`: import pytest, and what its
-# plugins import (the plugin modules themselves are forgotten again, so that pytest imports
-# them under its assertion rewriter as it always does); then wait for one line of JSON, take
-# the resource limits the caller has at that moment, and run as `python -m pytest ARGS`
-# would, writing the exit status to the pipe FD once the session (and its report) is done:
-# the caller need not wait for the interpreter's teardown (~0.25 s here).
-WARM = r"""
-import json, resource, runpy, sys
-def preload():
-    import os
-    import pytest
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        return
-    from importlib.metadata import entry_points
-    plugins = list(entry_points(group="pytest11"))
-    before = set(sys.modules)
-    for plugin in plugins:
-        try:
-            plugin.load()
-        except Exception:
-            pass
-    tops = {plugin.value.split(":")[0].split(".")[0] for plugin in plugins}
-    for name in set(sys.modules) - before:
-        if name.split(".")[0] in tops:
-            del sys.modules[name]
-try:
-    preload()
-except Exception:
-    pass  # pytest reports it for real when it runs
-def done_plugin(fd):
-    import os, types, pytest
-    @pytest.hookimpl(trylast=True)  # after the junit report is written
-    def pytest_sessionfinish(session, exitstatus):
-        os.write(fd, str(int(exitstatus)).encode())
-        os.close(fd)
-    plugin = types.ModuleType("punie_done", "PYTEST_DONT_REWRITE")
-    plugin.pytest_sessionfinish = pytest_sessionfinish
-    sys.modules[plugin.__name__] = plugin
-    return ["-p", plugin.__name__]
-done = int(sys.argv[1])
-line = sys.stdin.readline()
-if not line:
-    sys.exit(0)
-request = json.loads(line)
-for name, value in request["limits"].items():
-    resource.setrlimit(getattr(resource, name), tuple(value))
-sys.argv = ["pytest", *done_plugin(done), *request["args"]]
-runpy.run_module("pytest", run_name="__main__", alter_sys=True)
-"""
 _LIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_CORE")
-
-_warm: tuple[Path, list[str], subprocess.Popen[bytes], int] | None = None
+_WARM_SCRIPT = Path(__file__).with_name("pytest_warm.py")
 
 
 def _env() -> dict[str, str]:
@@ -109,37 +62,75 @@ def _env() -> dict[str, str]:
     return env
 
 
+@dataclass
+class _Started:
+    root: Path
+    command: list[str]
+    proc: subprocess.Popen[bytes]
+    done: int  # the read end of the pipe its session's end is signalled on
+
+
+class WarmPytest:
+    """At most one pytest (tools/pytest_warm.py) started ahead of need, for one project and
+    command, used once."""
+
+    def __init__(self) -> None:
+        self._started: _Started | None = None
+        self._lock = threading.Lock()
+
+    def start(self, root: str | Path) -> None:
+        root = Path(root).resolve()
+        command = pytest_command(root)
+        done, tell = os.pipe()
+        try:
+            proc = start(
+                [command[0], str(_WARM_SCRIPT), str(tell)],
+                cwd=root,
+                env=_env(),
+                stdin=True,
+                pass_fds=(tell,),
+            )
+        except ToolError:  # then pytest_run starts one, and says what failed
+            os.close(done)
+            return
+        finally:
+            os.close(tell)
+        with self._lock:
+            old, self._started = self._started, _Started(root, command, proc, done)
+        if old is not None:
+            _discard(old)
+
+    def take(self, root: Path, command: list[str]) -> tuple[subprocess.Popen[bytes], int] | None:
+        """The waiting pytest, if it was started for root and command and still lives."""
+        with self._lock:
+            started, self._started = self._started, None
+        if started is None:
+            return None
+        if started.root == root and started.command == command and started.proc.poll() is None:
+            return started.proc, started.done
+        _discard(started)  # started for another project, or dead: not needed
+        return None
+
+    def waiting(self) -> subprocess.Popen[bytes] | None:
+        """The pytest process waiting now, if any."""
+        return self._started.proc if self._started is not None else None
+
+
+def _discard(started: _Started) -> None:
+    os.close(started.done)
+    kill_group(started.proc)
+
+
+WARM = WarmPytest()
+
+
 def warm(root: str | Path) -> None:
     """Start pytest for the project at root, to wait for the next pytest_run there."""
-    global _warm
-    root = Path(root).resolve()
-    command = pytest_command(root)
-    done, tell = os.pipe()
-    try:
-        proc = start([command[0], "-c", WARM, str(tell)], cwd=root, env=_env(), stdin=True,
-                     pass_fds=(tell,))  # fmt: skip
-    except ToolError:  # then pytest_run starts one, and says what failed
-        os.close(done)
-        return
-    finally:
-        os.close(tell)
-    _warm = (root, command, proc, done)
-
-
-def _take_warm(root: Path, command: list[str]) -> tuple[subprocess.Popen[bytes], int] | None:
-    global _warm
-    if _warm is None:
-        return None
-    (warm_root, warm_command, proc, done), _warm = _warm, None
-    if warm_root == root and warm_command == command and proc.poll() is None:
-        return proc, done
-    os.close(done)
-    kill_group(proc)  # started for another project, or dead: not needed
-    return None
+    WARM.start(root)
 
 
 def _run_pytest(root: Path, argv: list[str], args: list[str], timeout: float) -> Completed:
-    warm = _take_warm(root, argv)
+    warm = WARM.take(root, argv)
     if warm is None:
         return run([*argv, *args], cwd=root, timeout=timeout, ok_codes=_OK_CODES, env=_env())
     proc, done = warm
@@ -149,6 +140,7 @@ def _run_pytest(root: Path, argv: list[str], args: list[str], timeout: float) ->
     return finish_when_done(proc, argv[0], request, done, timeout=timeout, ok_codes=_OK_CODES)
 
 
+@reports_tool_errors(TestResult)
 def pytest_run(
     path: str | Path = ".",
     *,
@@ -169,10 +161,7 @@ def pytest_run(
             f"--junitxml={report}",
             target,
         ]
-        try:
-            done = _run_pytest(root, command or pytest_command(root), args, timeout)
-        except ToolError as exc:
-            return TestResult(success=False, parse_error=str(exc))
+        done = _run_pytest(root, command or pytest_command(root), args, timeout)
         if report.exists():
             return parse_junit_xml(report)
         if done.returncode == 5:
@@ -233,3 +222,49 @@ def _failure_line(text: str, file: str | None) -> int | None:
         return None
     found = re.findall(rf"^{re.escape(file)}:(\d+):", text, flags=re.MULTILINE)
     return int(found[-1]) if found else None
+
+
+WORDING = Wording(
+    diagnostic="test {code} {kind}{detail}",
+    diagnostic_code="pytest-{kind}",
+    report="{kind}  {source}[{code}]{detail}",
+    item="{code} ({file}:{line})",
+    counts="{failed} failed and {passed} passed in {path}",
+    clean="All {passed} tests in {path} pass.",
+)
+
+
+def findings(result: TestResult) -> list[Finding]:
+    """A finding per failed or erroring test: on the test's line, with the line that raised
+    kept beside it (file "" and line 0 when pytest did not say where the test is)."""
+    found = []
+    for t in result.tests:
+        if t.outcome not in ("failed", "error"):
+            continue
+        first = (t.message or "").strip().splitlines()[:1]
+        line = t.line or 0
+        found.append(
+            Finding(
+                file=t.file or "",
+                line=line,
+                column=1,
+                end_line=line + 1,
+                end_column=1,
+                severity="error",
+                code=t.name,
+                message=first[0] if first else "",
+                source="pytest",
+                kind=t.outcome,
+                raised_line=t.failure_line,
+                wording=WORDING,
+            )
+        )
+    return found
+
+
+def summary(result: TestResult) -> str:
+    total = result.passed + result.failed + result.errors + result.skipped
+    return (
+        f"{result.failed} failed, {plural(result.errors, 'error')}, {result.passed} passed, "
+        f"{result.skipped} skipped of {total}"
+    )

@@ -4,15 +4,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from punie_lsp.tools.models import RuffEdit, RuffFix, RuffResult, RuffViolation
+from punie_lsp.tools.models import (
+    Finding,
+    RuffEdit,
+    RuffFix,
+    RuffResult,
+    RuffViolation,
+    Wording,
+    plural,
+)
+from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
 from punie_lsp.tools.paths import locate, project_root, relative_to
-from punie_lsp.tools.process import ToolError, find_executable, run
+from punie_lsp.tools.process import find_executable, run
 
 DEFAULT_TIMEOUT = 30.0
 
 
+@reports_tool_errors(RuffResult)
 def ruff_check(
     path: str | Path = ".",
     *,
@@ -22,18 +30,16 @@ def ruff_check(
 ) -> RuffResult:
     """Lint path (a file or folder) with the project's ruff configuration."""
     root, target = locate(path, cwd)
-    try:
-        ruff = find_executable("ruff", executable)
-        done = run(
-            [ruff, "check", "--output-format", "json", "--no-cache", target],
-            cwd=root,
-            timeout=timeout,
-        )
-        return parse_ruff_json(done.stdout, root)
-    except ToolError as exc:
-        return RuffResult(success=False, parse_error=str(exc))
+    ruff = find_executable("ruff", executable)
+    done = run(
+        [ruff, "check", "--output-format", "json", "--no-cache", target],
+        cwd=root,
+        timeout=timeout,
+    )
+    return parse_ruff_json(done.stdout, root)
 
 
+@reports_tool_errors(RuffResult)
 def ruff_check_text(
     text: str,
     filename: str | Path,
@@ -43,26 +49,12 @@ def ruff_check_text(
 ) -> RuffResult:
     """Lint unsaved text as if it were filename, so the project's configuration applies."""
     root = project_root(filename)
-    try:
-        ruff = find_executable("ruff", executable)
-        done = run(
-            [
-                ruff,
-                "check",
-                "--output-format",
-                "json",
-                "--force-exclude",
-                "--stdin-filename",
-                str(filename),
-                "-",
-            ],
-            cwd=root,
-            stdin=text,
-            timeout=timeout,
-        )
-        return parse_ruff_json(done.stdout, root)
-    except ToolError as exc:
-        return RuffResult(success=False, parse_error=str(exc))
+    ruff = find_executable("ruff", executable)
+    argv = [ruff, "check", "--output-format", "json", "--force-exclude"]
+    done = run(
+        [*argv, "--stdin-filename", str(filename), "-"], cwd=root, stdin=text, timeout=timeout
+    )
+    return parse_ruff_json(done.stdout, root)
 
 
 def ruff_fix_text(
@@ -87,18 +79,16 @@ def ruff_fix_text(
     return done.stdout
 
 
+@reports_unreadable(RuffResult, "ruff")
 def parse_ruff_json(stdout: str, root: Path) -> RuffResult:
     """Turn ruff's JSON report into a RuffResult; unreadable output becomes parse_error."""
-    try:
-        raw = json.loads(stdout or "[]")
-        files: dict[str, str] = {}  # one path computation per file, not per violation
-        for item in raw:
-            name = item["filename"]
-            if name not in files:
-                files[name] = relative_to(name, root)
-        violations = [_violation(item, files[item["filename"]]) for item in raw]
-    except (ValueError, TypeError, KeyError, ValidationError) as exc:
-        return RuffResult(success=False, parse_error=f"unreadable ruff output: {exc}")
+    raw = json.loads(stdout or "[]")
+    files: dict[str, str] = {}  # one path computation per file, not per violation
+    for item in raw:
+        name = item["filename"]
+        if name not in files:
+            files[name] = relative_to(name, root)
+    violations = [_violation(item, files[item["filename"]]) for item in raw]
     return RuffResult(
         success=not violations,
         violation_count=len(violations),
@@ -140,3 +130,32 @@ def _violation(item: dict[str, Any], file: str) -> RuffViolation:
         fix=ruff_fix,
         noqa_row=item.get("noqa_row"),
     )
+
+
+WORDING = Wording(
+    counts="ruff reports {violation_count} violations in {path}, {fixable_count} fixable"
+)
+
+
+def findings(result: RuffResult) -> list[Finding]:
+    return [
+        Finding(
+            file=v.file,
+            line=v.line,
+            column=v.column,
+            end_line=v.end_line,
+            end_column=v.end_column,
+            severity="warning",
+            code=v.code,
+            message=v.message,
+            source="ruff",
+            kind="lint",
+            fixable=v.fixable,
+            wording=WORDING,
+        )
+        for v in result.violations
+    ]
+
+
+def summary(result: RuffResult) -> str:
+    return f"{plural(result.violation_count, 'violation')} ({result.fixable_count} fixable)"

@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from punie_lsp.tools.models import TypeCheckError, TypeCheckResult
+from punie_lsp.tools.models import Finding, TypeCheckError, TypeCheckResult, Wording, plural
+from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
 from punie_lsp.tools.paths import locate, relative_to
 from punie_lsp.tools.process import ToolError, find_executable, run
 
@@ -16,6 +15,7 @@ DEFAULT_TIMEOUT = 60.0
 _ERROR_SEVERITIES = {"blocker", "critical", "major"}  # "minor" and "info" are warnings
 
 
+@reports_tool_errors(TypeCheckResult)
 def typecheck(
     path: str | Path = ".",
     *,
@@ -25,30 +25,24 @@ def typecheck(
 ) -> TypeCheckResult:
     """Type-check path (a file or folder) with the project's ty configuration."""
     root, target = locate(path, cwd)
-    try:
-        ty = find_executable("ty", executable)
-        done = run(
-            [ty, "check", "--output-format", "gitlab", "--no-progress", target],
-            cwd=root,
-            timeout=timeout,
-            ok_codes=(0, 1, 2),
-        )
-        # Exit 2 is ty's "could not check everything" (an unreadable file, say); it still
-        # writes a report when it got that far, and only an empty one means it failed.
-        if done.returncode == 2 and not done.stdout.strip():
-            raise ToolError(f"ty failed with exit code 2: {done.why()}")
-        return parse_ty_gitlab(done.stdout, root)
-    except ToolError as exc:
-        return TypeCheckResult(success=False, parse_error=str(exc))
+    ty = find_executable("ty", executable)
+    done = run(
+        [ty, "check", "--output-format", "gitlab", "--no-progress", target],
+        cwd=root,
+        timeout=timeout,
+        ok_codes=(0, 1, 2),
+    )
+    # Exit 2 is ty's "could not check everything" (an unreadable file, say); it still
+    # writes a report when it got that far, and only an empty one means it failed.
+    if done.returncode == 2 and not done.stdout.strip():
+        raise ToolError(f"ty failed with exit code 2: {done.why()}")
+    return parse_ty_gitlab(done.stdout, root)
 
 
+@reports_unreadable(TypeCheckResult, "ty")
 def parse_ty_gitlab(stdout: str, root: Path) -> TypeCheckResult:
     """Turn ty's GitLab code-quality report into a TypeCheckResult."""
-    try:
-        raw = json.loads(stdout or "[]")
-        errors = [_error(item, root) for item in raw]
-    except (ValueError, TypeError, KeyError, ValidationError) as exc:
-        return TypeCheckResult(success=False, parse_error=f"unreadable ty output: {exc}")
+    errors = [_error(item, root) for item in json.loads(stdout or "[]")]
     error_count = sum(e.severity == "error" for e in errors)
     return TypeCheckResult(
         success=error_count == 0,
@@ -74,3 +68,29 @@ def _error(item: dict[str, Any], root: Path) -> TypeCheckError:
         code=code,
         message=message,
     )
+
+
+WORDING = Wording(counts="ty finds {error_count} errors in {path}")
+
+
+def findings(result: TypeCheckResult) -> list[Finding]:
+    return [
+        Finding(
+            file=e.file,
+            line=e.line,
+            column=e.column,
+            end_line=e.end_line,
+            end_column=e.end_column,
+            severity=e.severity,
+            code=e.code,
+            message=e.message,
+            source="ty",
+            kind=e.severity,
+            wording=WORDING,
+        )
+        for e in result.errors
+    ]
+
+
+def summary(result: TypeCheckResult) -> str:
+    return f"{plural(result.error_count, 'error')}, {plural(result.warning_count, 'warning')}"

@@ -30,18 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie_lsp.agent import policy, prompt
+from punie_lsp import prompt
+from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.cache import cache_dir
-from punie_lsp.tools import (
-    RuffResult,
-    RuffViolation,
-    TestCase,
-    TestResult,
-    TypeCheckError,
-    TypeCheckResult,
-)
+from punie_lsp.tools import registry
 from punie_lsp.training.evaluate import load_questions
 from punie_lsp.training.templates import INTENTS, Intent, surface_forms
 
@@ -90,8 +84,7 @@ WEIGHTS = {
 
 # Attributes a snippet may read: the typed results' fields and the methods of the plain
 # values they hold. Anything else is a field that does not exist and must not be taught.
-_MODELS = (TypeCheckResult, TypeCheckError, RuffResult, RuffViolation, TestResult, TestCase)
-ALLOWED_ATTRIBUTES = {name for model in _MODELS for name in model.model_fields} | {
+ALLOWED_ATTRIBUTES = registry.result_fields() | {
     name for kind in (str, list, dict) for name in dir(kind) if not name.startswith("_")
 }
 
@@ -259,7 +252,7 @@ def final_answer(output: str, results: list[ToolRun]) -> str:
     """The facts of a run in a sentence per tool call, from the typed results, saying only
     what the snippet printed: a model taught to state facts its tool response does not show
     learns to make them up."""
-    sentences = [_summary(run.path, run.typed(), output) for run in results]
+    sentences = [_summary(run, output) for run in results]
     said = [s for s in sentences if s]
     return "\n".join(said) if said else "Here is what it shows:\n" + output.strip()
 
@@ -268,37 +261,32 @@ def _said(output: str, *facts: object) -> bool:
     return all(re.search(rf"(?<![\w.]){re.escape(str(f))}(?![\w])", output) for f in facts)
 
 
-def _summary(path: str, result: TypeCheckResult | RuffResult | TestResult, output: str) -> str:
-    path = "the project" if path == "." else path
-    if isinstance(result, TestResult):
-        counts = f"{result.failed} failed and {result.passed} passed in {path}"
-        items = [
-            f"{t.name} ({t.file}:{t.line})"
-            for t in result.tests
-            if t.outcome in ("failed", "error") and _said(output, t.name, t.line)
-        ]
-        if not (result.failed or result.errors) and _said(output, result.passed):
-            return f"All {result.passed} tests in {path} pass."
-    elif isinstance(result, TypeCheckResult):
-        counts = f"ty finds {result.error_count} errors in {path}"
-        items = [
-            f"{e.file}:{e.line} {e.code}" for e in result.errors if _said(output, e.code, e.line)
-        ]
-    else:
-        counts = (
-            f"ruff reports {result.violation_count} violations in {path}, "
-            f"{result.fixable_count} fixable"
-        )
-        fixable_only = not _said(output, result.violation_count)
-        items = [
-            f"{v.file}:{v.line} {v.code}"
-            for v in result.violations
-            if _said(output, v.code, v.line) and (v.fixable or not fixable_only)
-        ]
-    numbers = re.findall(r"\d+", counts)
-    head = counts if _said(output, *numbers) else ""
+def _summary(run: ToolRun, output: str) -> str:
+    """The counts the tool's wording gives (tools/models.py: Wording), where the snippet
+    printed their numbers, then each finding it printed (its code and line). Where findings
+    could be fixed and the count was not printed, the question was about the fixable ones."""
+    result, found = run.typed(), run.findings()
+    path = "the project" if run.path == "." else run.path
+    values = {**result.model_dump(), "path": path}
+    wording = registry.tool(run.tool).wording
+    clean_numbers = _numbers(wording.clean or "", {**values, "path": ""})
+    if not found and wording.clean and _said(output, *clean_numbers):
+        return wording.clean.format(**values)
+    counts = wording.counts.format(**values)
+    fixable_only = any(f.fixable for f in found) and not _said(output, *_numbers(counts)[:1])
+    items = [
+        f.text(f.wording.item)
+        for f in found
+        if _said(output, f.code, f.line) and (f.fixable or not fixable_only)
+    ]
+    head = counts if _said(output, *_numbers(counts)) else ""
     tail = ("; ".join(items)) if items else ""
     return ": ".join(part for part in (head, tail) if part) + ("." if head or tail else "")
+
+
+def _numbers(template: str, values: dict[str, object] | None = None) -> list[str]:
+    text = template.format(**values) if values is not None else template
+    return re.findall(r"\d+", text)
 
 
 def split_of(question: str, seed: int) -> str:

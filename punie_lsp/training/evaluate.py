@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.agent.loop import Answer, Generate, ask
+from punie_lsp.tools.registry import NAMES
 
 QUESTIONS = Path(__file__).parent / "eval_questions.json"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TOOLS = {"typecheck", "ruff_check", "pytest_run", "read_file"}
+TOOLS = set(NAMES)
 
 
 @dataclass

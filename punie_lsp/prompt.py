@@ -7,14 +7,24 @@ prompt is fixed text, so its key-value cache can be computed once (model/host.py
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from punie_lsp.tools.registry import NAMES
+
+
+def _listed(names: Sequence[str]) -> str:
+    calls = [f"{name}(path)" for name in names]
+    return ", ".join(calls[:-1]) + f" or {calls[-1]}" if len(calls) > 1 else calls[0]
+
+
 # Short on purpose: every token of it is processed for every training example, and the
 # tuned model learns the tools' fields from the data, not from this text.
 SYSTEM_PROMPT = (
     "You are Punie, a Python coding assistant. To inspect the project, reply with one "
-    "execute_code tool call whose code calls typecheck(path), ruff_check(path), "
-    "pytest_run(path) or read_file(path) and prints what it finds. Answer general Python "
-    "questions directly."
+    f"execute_code tool call whose code calls {_listed(NAMES)} and prints what it finds. "
+    "Answer general Python questions directly."
 )
+
+# A reply ends at the end of its tool call; what a small model writes after it is noise.
+STOP = ("</tool_call>",)
 
 
 class ChatTokenizer(Protocol):

@@ -1,0 +1,16 @@
+"""read_file(): a workspace file's text, cut at a limit."""
+
+from pathlib import Path
+
+from punie_lsp.tools.paths import WorkspaceError
+
+MAX_READ_BYTES = 1_000_000
+
+
+def read_file(path: str | Path, *, cwd: str | Path = ".", timeout: float = 0.0) -> str:
+    """The text of the file at path (under cwd), undecodable bytes replaced. timeout is
+    accepted so every typed tool is called alike; reading has none."""
+    target = Path(cwd) / path
+    if not target.is_file():
+        raise WorkspaceError(f"{path} is not a file in the workspace")
+    return target.read_bytes()[:MAX_READ_BYTES].decode("utf-8", "replace")

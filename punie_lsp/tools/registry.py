@@ -1,0 +1,102 @@
+"""The one list of typed tools: what a snippet may call, and how each result reads.
+
+Everything that names a tool derives from TOOLS: the sandbox worker's namespace, the tool
+names a ToolRun accepts, the reply parser, the system prompt, the evaluation, the `punie-lsp
+tool` command, the training data's field check, and every projection of a result to plain
+findings (editor diagnostics, the linter-style report, final answers). A new typed tool is
+its module, one entry here, and its training idioms.
+"""
+
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from punie_lsp.tools import files, pytest, ruff, ty
+from punie_lsp.tools.models import Finding, RuffResult, TestResult, TypeCheckResult, Wording
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str  # what a snippet calls
+    command: str  # `punie-lsp tool COMMAND`
+    source: str  # the executable's own name, as findings and reports give it
+    function: Callable[..., Any]  # function(path, *, cwd, timeout)
+    # The pydantic result, recorded for every call a snippet makes; None for a tool that
+    # returns plain text (read_file), whose results are not findings.
+    result: type[BaseModel] | None = None
+    findings: Callable[[Any], list[Finding]] = lambda result: []
+    summary: Callable[[Any], str] = lambda result: ""
+    wording: Wording = field(default_factory=Wording)
+
+
+TOOLS: tuple[Tool, ...] = (
+    Tool(
+        "typecheck", "typecheck", "ty", ty.typecheck, TypeCheckResult,
+        ty.findings, ty.summary, ty.WORDING,
+    ),
+    Tool(
+        "ruff_check", "ruff", "ruff", ruff.ruff_check, RuffResult,
+        ruff.findings, ruff.summary, ruff.WORDING,
+    ),
+    Tool(
+        "pytest_run", "pytest", "pytest", pytest.pytest_run, TestResult,
+        pytest.findings, pytest.summary, pytest.WORDING,
+    ),
+    Tool("read_file", "read", "read_file", files.read_file),
+)  # fmt: skip
+
+NAMES: tuple[str, ...] = tuple(tool.name for tool in TOOLS)
+_BY_NAME = {tool.name: tool for tool in TOOLS}
+_BY_COMMAND = {tool.command: tool for tool in TOOLS if tool.result is not None}
+
+
+def tool(name: str) -> Tool:
+    """The tool a snippet calls by name; KeyError for one that is not registered."""
+    return _BY_NAME[name]
+
+
+def commands() -> dict[str, Tool]:
+    """The tools with typed results, by their command-line name."""
+    return dict(_BY_COMMAND)
+
+
+def of_result(result: BaseModel) -> Tool:
+    """The tool that produced result."""
+    for entry in TOOLS:
+        if entry.result is not None and isinstance(result, entry.result):
+            return entry
+    raise KeyError(type(result).__name__)
+
+
+def findings(result: BaseModel) -> list[Finding]:
+    return of_result(result).findings(result)
+
+
+def result_fields() -> set[str]:
+    """Every field name of the result models and of the models nested in them: the
+    attributes a snippet may read of a result."""
+    return {name for model in _models() for name in model.model_fields}
+
+
+def _models() -> Iterator[type[BaseModel]]:
+    seen: set[type[BaseModel]] = set()
+    todo = [tool.result for tool in TOOLS if tool.result is not None]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        yield model
+        for info in model.model_fields.values():
+            for inner in _inner_types(info.annotation):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    todo.append(inner)
+
+
+def _inner_types(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _inner_types(argument)
