@@ -1,12 +1,9 @@
 """Code actions answered by the model: each runs `punie.ask` with a question."""
 
-from collections.abc import Sequence
-from pathlib import Path
-
 from lsprotocol import types
 
-from punie_lsp.server.actions import wanted
-from punie_lsp.server.commands import ASK
+from punie_lsp.server.code_actions import ActionContext
+from punie_lsp.server.commands import Command
 
 EXPLAIN = "quickfix.punie.explain"
 CHECK_TYPES = "source.punie.checkTypes"
@@ -14,27 +11,25 @@ RUN_TESTS = "source.punie.runTests"
 KINDS = [EXPLAIN, CHECK_TYPES, RUN_TESTS]
 
 
-def model_actions(
-    uri: str,
-    path: Path,
-    root: Path,
-    selection: types.Range,
-    diagnostics: Sequence[types.Diagnostic],
-    only: Sequence[str] | None,
-    tagged: bool,
-) -> list[types.CodeAction]:
+def actions(context: ActionContext) -> list[types.CodeAction]:
+    if not context.model_on:
+        return []
+    uri, root = context.snap.uri, context.root
+    path = context.snap.path.resolve()
+    tagged = context.session.capabilities.llm_tags
+    selection = context.range
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     found: list[types.CodeAction] = []
-    if wanted(EXPLAIN, only):
-        for d in diagnostics[:3]:  # the ones under the cursor; more would crowd the menu
+    if context.wants(EXPLAIN):
+        for d in context.diagnostics[:3]:  # the ones under the cursor; more would crowd the menu
             code = f" [{d.code}]" if d.code else ""
             question = f"Explain this problem{code}: {d.message}"
             found.append(_action(f"Punie: explain {d.code or 'this problem'}", EXPLAIN,
                                  question, uri, d.range, tagged, [d]))  # fmt: skip
-    if wanted(CHECK_TYPES, only):
+    if context.wants(CHECK_TYPES):
         found.append(_action("Punie: check types in this file", CHECK_TYPES,
                              f"Check types in {shown}.", uri, selection, tagged))  # fmt: skip
-    if wanted(RUN_TESTS, only):
+    if context.wants(RUN_TESTS):
         test_file = path.name.startswith("test_") or path.name.endswith("_test.py")
         question = f"Run the tests in {shown}." if test_file else f"Run the tests for {shown}."
         found.append(_action("Punie: run the tests for this file", RUN_TESTS,
@@ -63,6 +58,6 @@ def _action(
         title=title,
         kind=kind,
         diagnostics=diagnostics,
-        command=types.Command(title=title, command=ASK, arguments=[argument]),
+        command=types.Command(title=title, command=Command.ASK.value, arguments=[argument]),
         tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
     )

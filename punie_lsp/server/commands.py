@@ -7,26 +7,28 @@ the model host's own thread; this module only moves messages between them and th
 import asyncio
 import logging
 import threading
-import uuid
-from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
 from pydantic import BaseModel, Field, ValidationError
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
-from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.agent.sandbox import Limits
 from punie_lsp.model.generation import Backend, Cancelled, ModelError
+from punie_lsp.server.progress import Progress
 from punie_lsp.server.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
-ASK = "punie.ask"
-CLEAR = "punie.clearFindings"
+
+class Command(StrEnum):
+    """Every workspace/executeCommand the server offers."""
+
+    ASK = "punie.ask"
+    CLEAR_FINDINGS = "punie.clearFindings"
 
 
 class AskParams(BaseModel):
@@ -40,16 +42,18 @@ class AskParams(BaseModel):
 
 def parse_params(args: tuple[Any, ...]) -> AskParams:
     if len(args) != 1:
-        raise JsonRpcInvalidParams(f"{ASK} takes one argument: {{question, uri?, range?}}")
+        raise JsonRpcInvalidParams(
+            f"{Command.ASK.value} takes one argument: {{question, uri?, range?}}"
+        )
     raw = args[0]
     if not isinstance(raw, dict):
         raw = getattr(raw, "__dict__", raw)
     try:
         params = AskParams.model_validate(raw)
     except ValidationError as exc:
-        raise JsonRpcInvalidParams(f"{ASK}: {exc.errors()[0]['msg']}") from None
+        raise JsonRpcInvalidParams(f"{Command.ASK.value}: {exc.errors()[0]['msg']}") from None
     if not params.question.strip():
-        raise JsonRpcInvalidParams(f"{ASK}: the question is empty")
+        raise JsonRpcInvalidParams(f"{Command.ASK.value}: the question is empty")
     return params
 
 
@@ -69,74 +73,7 @@ def question_text(params: AskParams, root: Path) -> str:
     return text
 
 
-class Progress:
-    """Work-done progress for one answer, thread-safe (reports come from worker threads)."""
-
-    def __init__(
-        self, ls: LanguageServer, token: types.ProgressToken | None, created: bool = False
-    ) -> None:
-        self.ls, self.token = ls, token
-        self.created = created  # the client made the token: do not ask it to create one
-        self.loop = asyncio.get_running_loop()
-        self.text = ""
-        self.begun = False  # reports before begin (or after end) would confuse the client
-
-    @classmethod
-    def for_client(
-        cls, ls: LanguageServer, supported: bool, token: types.ProgressToken | None = None
-    ) -> "Progress":
-        """Progress on the client's own token, else on a fresh one when the client shows
-        work-done progress."""
-        if token is not None:
-            return cls(ls, token, created=True)
-        return cls(ls, new_token() if supported else None)
-
-    async def create(self) -> None:
-        """Register the token with the client; a client that refuses gets none (the work goes
-        on without progress rather than not at all)."""
-        if self.token is None or self.created:
-            return
-        try:
-            await self.ls.work_done_progress.create_async(self.token)
-        except Exception as exc:
-            log.info("no progress for this work: %s", exc)
-            self.token = None
-
-    def begin(self, title: str, message: str) -> None:
-        if self.token is not None:
-            self.begun = True
-            self.ls.work_done_progress.begin(
-                self.token,
-                types.WorkDoneProgressBegin(title=title, message=message, cancellable=True),
-            )
-
-    def report(self, message: str) -> None:
-        self.loop.call_soon_threadsafe(self._report, message)
-
-    def _report(self, message: str) -> None:
-        if self.token is not None and self.begun:
-            report = types.WorkDoneProgressReport(message=message)
-            self.ls.work_done_progress.report(self.token, report)
-
-    def stream(self, piece: str) -> None:
-        self.text += piece
-        self.report(self.text[-200:])  # editors show one line; keep the newest part
-
-    def end(self, message: str) -> None:
-        if self.token is not None:
-            self.loop.call_soon_threadsafe(
-                self.ls.work_done_progress.end,
-                self.token,
-                types.WorkDoneProgressEnd(message=message),
-            )
-
-    def on_cancel(self, callback: Callable[[], None]) -> None:
-        if self.token is not None and (future := self.ls.work_done_progress.tokens.get(self.token)):
-            future.add_done_callback(lambda f: callback() if f.cancelled() else None)
-
-
 async def answer(
-    ls: LanguageServer,
     host: Backend,
     settings: ModelSettings,
     params: AskParams,
@@ -176,7 +113,3 @@ async def answer(
     result.timings.load = host.load_seconds
     progress.end(result.answer[:200] or (result.error or "done"))
     return result
-
-
-def new_token() -> str:
-    return f"punie-{uuid.uuid4().hex[:12]}"

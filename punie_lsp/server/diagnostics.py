@@ -13,10 +13,12 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
-from pygls.workspace import PositionCodec, TextDocument
+from pygls.workspace import TextDocument
 
 from punie_lsp.server.child_server import ChildServer, ChildServerError
-from punie_lsp.server.settings import Settings
+from punie_lsp.server.children import Child, Children
+from punie_lsp.server.diagnostic_data import RuffDiagnosticData, RuffFixData
+from punie_lsp.server.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +42,22 @@ class Snapshot:
 
 
 def ruff_data(d: types.Diagnostic, version: int, positions_ok: bool) -> types.Diagnostic:
-    """Rewrite `ruff server`'s fix data into ours, which the quick fixes read (actions.py):
-    the buffer version it belongs to, the safe fix's edits and the row for `# noqa`."""
+    """Rewrite `ruff server`'s fix data into ours, which the quick fixes read
+    (ruff_actions.py): the buffer version it belongs to, the safe fix's edits and the row
+    for `# noqa`."""
     raw = d.data if isinstance(d.data, dict) else {}
-    data: dict[str, object] = {"version": version, "code": d.code}
+    code = str(d.code) if d.code is not None else None
     edits = raw.get("edits") or []
     # ruff server only sends the edits of fixes it may apply unasked: safe ones.
+    fix = None
     if edits and positions_ok:
-        data["fix"] = {
-            "title": raw.get("title") or f"Fix {d.code}",
-            "applicability": "safe",
-            "edits": edits,
-        }
+        title = raw.get("title") or f"Fix {code}"
+        fix = RuffFixData(title=title, applicability="safe", edits=edits)
     noqa = raw.get("noqa_edit")
-    if isinstance(noqa, dict):
-        data["noqaRow"] = int(noqa["range"]["start"]["line"]) + 1
+    row = int(noqa["range"]["start"]["line"]) + 1 if isinstance(noqa, dict) else None
     if d.code == "invalid-syntax" or d.code is None:
         d.severity = types.DiagnosticSeverity.Error
-    d.data = data
+    d.data = RuffDiagnosticData(version=version, code=code, fix=fix, noqa_row=row).write()
     return d
 
 
@@ -66,15 +66,15 @@ class DiagnosticsEngine:
 
     def __init__(
         self,
+        session: Session,
+        children: Children,
         publish: Callable[[str, int | None, list[types.Diagnostic]], None],
         report_problem: Callable[[str], None],
     ) -> None:
+        self.session = session
+        self.children = children
         self.publish = publish
         self.report_problem = report_problem
-        self.settings = Settings()
-        self.codec = PositionCodec()
-        self.ty: ChildServer | None = None
-        self.ruff: ChildServer | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
         # Findings of model-run snippets (source "punie"), shown beside ruff's and ty's.
         self.extra: dict[str, list[types.Diagnostic]] = {}
@@ -83,10 +83,11 @@ class DiagnosticsEngine:
     async def compute(self, snap: Snapshot) -> list[types.Diagnostic]:
         """Every enabled source's diagnostics for this version of the buffer."""
         jobs = []
-        if self.settings.sources.ruff and self.ruff is not None:
-            jobs.append(self._ruff(snap, self.ruff))
-        if self.settings.sources.ty and self.ty is not None:
-            jobs.append(self._ty(snap, self.ty))
+        sources = self.session.settings.sources
+        if sources.ruff and (ruff := self.children.get(Child.RUFF)) is not None:
+            jobs.append(self._ruff(snap, ruff))
+        if sources.ty and (ty := self.children.get(Child.TY)) is not None:
+            jobs.append(self._ty(snap, ty))
         found: list[types.Diagnostic] = []
         for part in await asyncio.gather(*jobs):
             found.extend(part)
@@ -102,9 +103,9 @@ class DiagnosticsEngine:
         """The buffer closed: stop its work, drop it from ty, clear what was published."""
         if (old := self._pending.pop(uri, None)) is not None:
             old.cancel()
-        for child in (self.ty, self.ruff):
-            if child is not None:
-                child.close(uri)
+        for child in Child:
+            if (server := self.children.get(child)) is not None:
+                server.close(uri)
         if push:
             self._last.pop(uri, None)
             self.publish(uri, None, list(self.extra.get(uri, [])))
@@ -123,7 +124,7 @@ class DiagnosticsEngine:
         self.publish(uri, version, found + self.extra.get(uri, []))
 
     async def _publish_later(self, snap: Snapshot) -> None:
-        await asyncio.sleep(self.settings.debounce_ms / 1000)
+        await asyncio.sleep(self.session.settings.debounce_ms / 1000)
         found = await self.compute(snap)
         # A newer change would have cancelled this task; this check guards the gap between
         # the computation finishing and this line running.
@@ -150,9 +151,5 @@ class DiagnosticsEngine:
             self.report_problem(
                 f"{exc}; {child.name} diagnostics are off until the settings change"
             )
-            if self.ruff is child:
-                self.ruff = None
-            if self.ty is child:
-                self.ty = None
-            await child.stop()
+            await self.children.switch_off(child)
             return []

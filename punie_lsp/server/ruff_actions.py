@@ -1,4 +1,4 @@
-"""Code actions: ruff's quick fixes, `# noqa`, fix-all and organize imports.
+"""ruff's code actions: quick fixes, `# noqa`, fix-all and organize imports.
 
 Quick fixes are rebuilt from the fix that travels in `Diagnostic.data`. Fix-all and
 organize-imports need a ruff run each, so they are offered without an edit and computed in
@@ -7,20 +7,19 @@ action is a WorkspaceEdit for the editor to apply.
 """
 
 import re
-from collections.abc import Sequence
-from typing import Any
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from punie_lsp.server.code_actions import ActionContext, edit
+from punie_lsp.server.diagnostic_data import ResolveData, RuffDiagnosticData
 from punie_lsp.server.diagnostics import Snapshot
 from punie_lsp.server.positions import range_from_json, whole_document
-from punie_lsp.server.settings import Settings
 from punie_lsp.tools import ToolError, ruff_fix_text
 
 FIX_ALL = "source.fixAll.ruff"
 ORGANIZE_IMPORTS = "source.organizeImports.ruff"
-KINDS = [types.CodeActionKind.QuickFix, FIX_ALL, ORGANIZE_IMPORTS]
+KINDS = [types.CodeActionKind.QuickFix.value, FIX_ALL, ORGANIZE_IMPORTS]
 
 _SOURCE_ACTIONS = {
     FIX_ALL: ("Ruff: Fix all auto-fixable problems", None),
@@ -28,83 +27,75 @@ _SOURCE_ACTIONS = {
 }
 
 
-def wanted(kind: str, only: Sequence[str] | None) -> bool:
-    """LSP kinds are hierarchical: asking for `source.fixAll` includes `source.fixAll.ruff`."""
-    return only is None or any(kind == o or kind.startswith(f"{o}.") for o in only)
+def actions(context: ActionContext) -> list[types.CodeAction]:
+    if not context.session.settings.sources.ruff:
+        return []
+    found = quick_fixes(context) if context.wants(types.CodeActionKind.QuickFix.value) else []
+    return found + source_actions(context)
 
 
-def quick_fixes(
-    snap: Snapshot,
-    diagnostics: Sequence[types.Diagnostic],
-    codec: PositionCodec,
-    versioned: bool,
-) -> list[types.CodeAction]:
-    actions: list[types.CodeAction] = []
-    for d in diagnostics:
-        data = d.data
+def quick_fixes(context: ActionContext) -> list[types.CodeAction]:
+    snap, codec = context.snap, context.session.codec
+    versioned = context.session.capabilities.versioned_edits
+    found: list[types.CodeAction] = []
+    for d in context.diagnostics:
+        data = RuffDiagnosticData.read(d.data)
         # Only our own ruff diagnostics, and only for the text they were computed on.
-        if d.source != "ruff" or not isinstance(data, dict) or data.get("version") != snap.version:
+        if d.source != "ruff" or data is None or data.version != snap.version:
             continue
-        code = data.get("code", d.code)
-        fix = data.get("fix")
-        if isinstance(fix, dict) and fix.get("applicability") == "safe":
+        code = data.code if data.code is not None else d.code
+        if data.fix is not None:
             edits = [
                 types.TextEdit(range=range_from_json(e["range"]), new_text=e["newText"])
-                for e in fix["edits"]
+                for e in data.fix.edits
             ]
-            actions.append(
+            found.append(
                 types.CodeAction(
-                    title=f"Ruff ({code}): {fix['title']}",
+                    title=f"Ruff ({code}): {data.fix.title}",
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[d],
-                    edit=_edit(snap, edits, versioned),
+                    edit=edit(snap, edits, versioned),
                     is_preferred=True,
                 )
             )
-        if isinstance(data.get("noqaRow"), int) and code != "invalid-syntax":
-            edit = _noqa_edit(snap, codec, data["noqaRow"] - 1, str(code))
-            if edit is not None:
-                actions.append(
+        if data.noqa_row is not None and code != "invalid-syntax":
+            noqa = _noqa_edit(snap, codec, data.noqa_row - 1, str(code))
+            if noqa is not None:
+                found.append(
                     types.CodeAction(
                         title=f"Ruff ({code}): Disable for this line",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[d],
-                        edit=_edit(snap, [edit], versioned),
+                        edit=edit(snap, [noqa], versioned),
                     )
                 )
-    return actions
+    return found
 
 
-def source_actions(snap: Snapshot, only: Sequence[str] | None) -> list[types.CodeAction]:
+def source_actions(context: ActionContext) -> list[types.CodeAction]:
     """Fix-all and organize imports, still without their edit (see resolve)."""
+    snap = context.snap
     return [
         types.CodeAction(
             title=title,
             kind=kind,
-            data={"uri": snap.uri, "version": snap.version, "kind": kind},
+            data=ResolveData(uri=snap.uri, version=snap.version, kind=kind).write(),
         )
         for kind, (title, _) in _SOURCE_ACTIONS.items()
-        if wanted(kind, only)
+        if context.wants(kind)
     ]
 
 
-def resolve(
-    action: types.CodeAction,
-    snap: Snapshot,
-    codec: PositionCodec,
-    settings: Settings,
-    versioned: bool,
-) -> types.CodeAction:
+def resolve(action: types.CodeAction, context: ActionContext) -> types.CodeAction:
     """Fill in a source action's edit by running ruff's fixer on the buffer's text.
 
     An action for an older version, or one whose fix changes nothing, resolves to no edit.
     """
-    data: Any = action.data
-    if not isinstance(data, dict) or data.get("kind") not in _SOURCE_ACTIONS:
+    snap, settings = context.snap, context.session.settings
+    data = ResolveData.read(action.data)
+    if data is None or data.kind not in _SOURCE_ACTIONS or data.version != snap.version:
         return action
-    if data.get("version") != snap.version:
-        return action
-    _, select = _SOURCE_ACTIONS[data["kind"]]
+    _, select = _SOURCE_ACTIONS[data.kind]
     try:
         fixed = ruff_fix_text(
             snap.text,
@@ -117,25 +108,9 @@ def resolve(
         return action  # the diagnostics path already told the user what is wrong with ruff
     if fixed == snap.text:
         return action
-    edit = types.TextEdit(range=whole_document(codec, snap.lines), new_text=fixed)
-    action.edit = _edit(snap, [edit], versioned)
+    whole = types.TextEdit(range=whole_document(context.session.codec, snap.lines), new_text=fixed)
+    action.edit = edit(snap, [whole], context.session.capabilities.versioned_edits)
     return action
-
-
-def _edit(snap: Snapshot, edits: list[types.TextEdit], versioned: bool) -> types.WorkspaceEdit:
-    """A versioned edit where the client takes one (it refuses it if the buffer moved on)."""
-    if not versioned:
-        return types.WorkspaceEdit(changes={snap.uri: list(edits)})
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=snap.uri, version=snap.version
-                ),
-                edits=list(edits),
-            )
-        ]
-    )
 
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)

@@ -1,0 +1,53 @@
+"""What travels in `Diagnostic.data` and `CodeAction.data`: typed, written and read here only.
+
+The client hands these back unchanged in `codeAction` and `codeAction/resolve` requests, as
+plain JSON; reading them back validates them, so an action is never built from data another
+server (or an older version of ours) wrote.
+"""
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+D = TypeVar("D", bound="_Data")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def write(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+    @classmethod
+    def read(cls: type[D], data: object) -> D | None:
+        """The data as written by write(), or None for anything else."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            return None
+
+
+class RuffFixData(_Data):
+    title: str
+    applicability: Literal["safe"]  # ruff server sends only the fixes it may apply unasked
+    edits: list[dict[str, Any]]  # LSP TextEdits, as ruff server sent them
+
+
+class RuffDiagnosticData(_Data):
+    """A ruff diagnostic's quick fixes, for the buffer version it was computed on."""
+
+    version: int
+    code: str | None = None
+    fix: RuffFixData | None = None
+    noqa_row: int | None = None  # the 1-based row where a noqa comment goes
+
+
+class ResolveData(_Data):
+    """A code action whose edit is computed in codeAction/resolve."""
+
+    uri: str
+    version: int
+    kind: str
