@@ -6,7 +6,7 @@ in Unicode code points, as ruff and ty report them.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -140,3 +140,11 @@ class Finding:
             message=self.message, source=self.source, kind=self.kind,
             fix=" [*]" if self.fixable else "", detail=f": {self.message}" if self.message else "",
         )  # fmt: skip
+
+
+def finding_at(item: TypeCheckError | RuffViolation, **fields: Any) -> Finding:
+    """A Finding on an item's own range, code and message (ty's and ruff's items share them)."""
+    return Finding(
+        file=item.file, line=item.line, column=item.column, end_line=item.end_line,
+        end_column=item.end_column, code=item.code, message=item.message, **fields,
+    )  # fmt: skip

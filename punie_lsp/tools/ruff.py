@@ -11,6 +11,7 @@ from punie_lsp.tools.models import (
     RuffResult,
     RuffViolation,
     Wording,
+    finding_at,
     plural,
 )
 from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
@@ -139,19 +140,8 @@ WORDING = Wording(
 
 def findings(result: RuffResult) -> list[Finding]:
     return [
-        Finding(
-            file=v.file,
-            line=v.line,
-            column=v.column,
-            end_line=v.end_line,
-            end_column=v.end_column,
-            severity="warning",
-            code=v.code,
-            message=v.message,
-            source="ruff",
-            kind="lint",
-            fixable=v.fixable,
-            wording=WORDING,
+        finding_at(
+            v, severity="warning", source="ruff", kind="lint", fixable=v.fixable, wording=WORDING
         )
         for v in result.violations
     ]

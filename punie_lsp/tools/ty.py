@@ -4,7 +4,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from punie_lsp.tools.models import Finding, TypeCheckError, TypeCheckResult, Wording, plural
+from punie_lsp.tools.models import (
+    Finding,
+    TypeCheckError,
+    TypeCheckResult,
+    Wording,
+    finding_at,
+    plural,
+)
 from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
 from punie_lsp.tools.paths import locate, relative_to
 from punie_lsp.tools.process import ToolError, find_executable, run
@@ -75,19 +82,7 @@ WORDING = Wording(counts="ty finds {error_count} errors in {path}")
 
 def findings(result: TypeCheckResult) -> list[Finding]:
     return [
-        Finding(
-            file=e.file,
-            line=e.line,
-            column=e.column,
-            end_line=e.end_line,
-            end_column=e.end_column,
-            severity=e.severity,
-            code=e.code,
-            message=e.message,
-            source="ty",
-            kind=e.severity,
-            wording=WORDING,
-        )
+        finding_at(e, severity=e.severity, source="ty", kind=e.severity, wording=WORDING)
         for e in result.errors
     ]
 
