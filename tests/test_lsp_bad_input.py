@@ -203,6 +203,57 @@ async def test_malformed_requests_get_errors(tmp_path: Path) -> None:
             await proc.wait()
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b'Content-Length: abc\r\n\r\n{"jsonrpc": "2.0", "id": 90, "method": "shutdown"}',
+        b"Content-Length: 99999999999\r\n\r\n{}",
+        b'Content-Length: 5\r\n\r\n{"jsonrpc": "2.0", "id": 91, "method": "shutdown"}',
+        b"Content-Lenght: 12\r\n\r\n{}\n\n\r\n",
+        b"\xff\xfe garbage without a header\r\n\r\n",
+    ],
+    ids=["not-a-number", "huge", "too-short", "misspelt", "binary"],
+)
+async def test_a_malformed_header_is_answered_and_the_server_reads_on(
+    tmp_path: Path, garbage: bytes
+) -> None:
+    """The server resynchronises on the next well-formed header (server/transport.py) and
+    answers what it dropped with JSON-RPC's parse error, id null; it never goes deaf."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "punie_lsp",
+        "serve",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=server_env(tmp_path),
+    )
+    rpc = RawConnection(proc)
+    try:
+        init = await rpc.request(
+            "initialize", {"processId": None, "rootUri": FIXTURE.as_uri(), "capabilities": {}}
+        )
+        assert "capabilities" in init["result"]
+        assert proc.stdin is not None
+        proc.stdin.write(garbage)
+        rpc.next_id += 1
+        rpc.send({"jsonrpc": "2.0", "id": rpc.next_id, "method": "no/suchMethod", "params": {}})
+        seen = []
+        while not seen or seen[-1].get("id") != rpc.next_id:
+            seen.append(await asyncio.wait_for(rpc.receive(), 30))
+        errors = [m for m in seen if m.get("id") is None and "error" in m]
+        assert [e["error"]["code"] for e in errors] == [-32700], seen
+        assert seen[-1]["error"]["code"] == -32601  # and the next request is answered
+        assert proc.returncode is None  # never a shutdown read from a malformed message
+        assert (await rpc.request("shutdown", None))["result"] is None
+        rpc.send({"jsonrpc": "2.0", "method": "exit"})
+        assert await asyncio.wait_for(proc.wait(), 10) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
 async def test_missing_executables(tmp_path: Path) -> None:
     options = {"ruffPath": str(tmp_path / "no-ruff-here"), "tyPath": "ty-not-on-path"}
     async with session(tmp_path, init_options=options) as lsp:

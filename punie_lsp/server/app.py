@@ -7,9 +7,10 @@ where diagnostics go in `Publishing`, and code actions in their providers.
 
 import asyncio
 import logging
+import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -31,6 +32,7 @@ from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.publishing import Publishing
 from punie_lsp.server.session import Session
 from punie_lsp.server.settings import SECTION, resolve
+from punie_lsp.server.transport import ResyncingInput
 
 log = logging.getLogger(__name__)
 
@@ -277,4 +279,7 @@ def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:
     path = logs.setup(log_file, log_level)
     server.model.log_file = path
     log.info("punie-lsp %s starting; log file %s", __version__, path)
-    server.start_io()
+    stdin = ResyncingInput(sys.stdin.buffer)
+    assert isinstance(server.protocol, PunieProtocol)
+    server.protocol.input = stdin
+    server.start_io(stdin=cast(BinaryIO, stdin))

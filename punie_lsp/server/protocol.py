@@ -1,9 +1,11 @@
-"""pygls' protocol, with two mends.
+"""pygls' protocol, with three mends.
 
 - pygls logs a request whose params do not match the LSP schema and drops it, so the client
   waits forever. JSON-RPC asks for an "invalid params" error answer, which this gives.
 - pygls hands a command only its arguments, so a `workDoneToken` the client chose for
   `workspace/executeCommand` would be lost; it is passed on inside an object argument.
+- Input it could not read at all (a malformed header, dropped by server/transport.py) is
+  answered with JSON-RPC's parse error, id null, before the next message is handled.
 """
 
 import logging
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcParseError
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+
+from punie_lsp.server.transport import ResyncingInput
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ class Malformed:
 
 
 class PunieProtocol(LanguageServerProtocol):
+    input: ResyncingInput | None = None  # set when serving over stdio
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
@@ -43,6 +49,13 @@ class PunieProtocol(LanguageServerProtocol):
             return Malformed(data.get("id"), str(data.get("method")), problem)
 
     def handle_message(self, message: Any) -> None:
+        dropped = self.input.take_dropped() if self.input is not None else 0
+        if dropped:
+            error = types.ResponseError(
+                code=JsonRpcParseError.CODE,
+                message=f"malformed message header: {dropped} bytes of input dropped",
+            )
+            self._send_response(None, error=error)  # ty: ignore[invalid-argument-type]
         if not isinstance(message, Malformed):
             super().handle_message(message)
             return
