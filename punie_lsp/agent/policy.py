@@ -93,9 +93,11 @@ def check(code: str) -> ast.Module:
     """Parse and check a snippet; raises PolicyError (or SyntaxError) naming the problem."""
     if len(code) > MAX_CODE_CHARS:
         raise PolicyError(f"the code is longer than {MAX_CODE_CHARS} characters")
+    if not _encodable(code):
+        raise PolicyError("the code holds a lone surrogate: it is not valid text")
     try:
         tree = ast.parse(code, mode="exec")
-    except RecursionError:
+    except (RecursionError, MemoryError):  # the parser's stack, on deep nesting
         raise PolicyError("the code is nested too deeply") from None
     for node in ast.walk(tree):
         problem = _problem(node)
@@ -103,6 +105,14 @@ def check(code: str) -> ast.Module:
             line = getattr(node, "lineno", "?")
             raise PolicyError(f"line {line}: {problem}")
     return tree
+
+
+def _encodable(code: str) -> bool:
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _problem(node: ast.AST) -> str | None:

@@ -1,10 +1,13 @@
 """Run a Code Mode snippet in a worker process it cannot leave.
 
-Walls, from the outside in: a separate process in its own session (killed with its whole
-group at the time limit), with lowered memory and CPU limits and socket creation disabled;
-inside it, a syntax-tree policy (agent/policy.py) and a namespace holding only safe builtins,
-the typed tools and read_file, all confined to the workspace. The server and the user's
-files are never touched by the snippet; its findings come back as typed results.
+Walls, from the outside in: the operating system's (agent/wall.py: bubblewrap, no network,
+nothing of the filesystem but the workspace and the programs it runs, all read-only, and
+its own process tree, killed whole at the time limit); a separate process with lowered
+memory and CPU limits and a wall-clock alarm; inside it, a syntax-tree policy
+(agent/policy.py) and a namespace holding only safe builtins and the typed tools, confined
+to the workspace and giving back plain records, not models (agent/records.py). The server
+and the user's files are never touched by the snippet; its findings come back as typed
+results. docs/security.md says what each wall stops.
 
 A worker serves one snippet and exits. The next one is started as soon as a run ends (and
 by prestart(), when the server or the CLI starts), so that it has done its imports (~0.15 s
@@ -20,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from punie_lsp.agent import policy
+from punie_lsp.agent import policy, wall
 from punie_lsp.agent.results import SandboxResult
 from punie_lsp.tools.process import REAP_GRACE, exchange, kill_group, reap_later
 
@@ -45,6 +49,8 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         policy.check(code)  # refuse early, with a clear message, without starting a process
     except (SyntaxError, policy.PolicyError) as exc:
         return SandboxResult(error=policy.describe(exc))
+    except Exception as exc:  # whatever a model's reply holds, the caller gets a result
+        return SandboxResult(error=f"refused: the code cannot be read ({type(exc).__name__})")
     request = {
         "code": code,
         "root": str(Path(root).resolve()),
@@ -54,19 +60,24 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         "tool_timeout": min(limits.tool_timeout, limits.timeout),
     }
     proc = SPARE.take(request["root"])
+    started = time.monotonic()
     try:
-        # Its reply, without waiting for it to exit: it may still be seeing a tool out.
-        out, _, _ = exchange(proc, json.dumps(request).encode(), timeout=limits.timeout + 5)
+        # Its reply, without waiting for it to exit: it may still be seeing a tool out. It
+        # keeps its own time (an alarm); this wait is for a worker that cannot answer.
+        request_text = json.dumps(request).encode()
+        out, _, _ = exchange(proc, request_text, timeout=limits.timeout + GRACE, line=True)
     except subprocess.TimeoutExpired:
-        kill_group(proc)
-        return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=limits.timeout)
+        kill_group(proc)  # with the wall, everything it started goes with it
+        took = time.monotonic() - started
+        return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=took)
     finally:
         prestart(request["root"])
     if not out:  # it died: how
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
         kill_group(proc)
-        return SandboxResult(error=_death(proc.returncode, limits))
+        took = time.monotonic() - started
+        return SandboxResult(error=_death(proc.returncode, limits), duration=took)
     reap_later(proc, REAP_GRACE + 5)  # the worker itself gives its tools REAP_GRACE
     try:
         return SandboxResult.model_validate_json(out)
@@ -74,7 +85,7 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         return SandboxResult(error="the sandbox worker gave an unreadable reply")
 
 
-SPARE_NICENESS = 10
+GRACE = 2.0  # seconds past its time limit a worker has to send its reply
 
 
 class SpareWorker:
@@ -94,12 +105,15 @@ class SpareWorker:
             self._proc, self._root = _start_worker(root), root
 
     def take(self, root: str) -> subprocess.Popen[bytes]:
-        """The waiting worker, or a new one when none waits or it died waiting."""
+        """The worker waiting for root, or a new one when none waits for it or it died
+        waiting (a walled worker sees only the workspace it was started for)."""
         with self._lock:
             proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            proc = _start_worker(root)
-        return proc
+            matches = self._root == root
+        if proc is not None and (not matches or proc.poll() is not None):
+            kill_group(proc)
+            proc = None
+        return proc or _start_worker(root)
 
     def waiting(self) -> subprocess.Popen[bytes] | None:
         """The worker waiting now, if any."""
@@ -116,8 +130,9 @@ def prestart(root: str | Path | None = None) -> None:
 
 
 def _start_worker(root: str | None) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])]
     proc = subprocess.Popen(
-        [sys.executable, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])],
+        wall.command(argv, root, _environment()),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -125,9 +140,6 @@ def _start_worker(root: str | None) -> subprocess.Popen[bytes]:
         env=_environment(),
         start_new_session=True,
     )
-    # Its imports run while the model may be answering the next question: they yield.
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, proc.pid, SPARE_NICENESS)
     return proc
 
 
@@ -138,8 +150,12 @@ def _environment() -> dict[str, str]:
 
 
 def _death(returncode: int | None, limits: Limits) -> str:
-    if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
+    # Killed by a signal: a negative status, or 128 + the signal through bwrap.
+    died = -returncode if returncode is not None and returncode < 0 else None
+    if wall.status().available and returncode is not None and 128 < returncode < 128 + 65:
+        died = returncode - 128
+    if died in (signal.SIGXCPU, signal.SIGKILL):
         return f"timed out after {limits.timeout:g} s (CPU limit)"
-    if returncode is not None and returncode < 0:
-        return f"the sandbox worker was killed by signal {-returncode}"
+    if died is not None:
+        return f"the sandbox worker was killed by signal {died}"
     return f"the sandbox worker failed (exit code {returncode})"

@@ -11,14 +11,17 @@ import builtins
 import json
 import os
 import resource
+import signal
 import socket
 import sys
 import time
 import traceback
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from punie_lsp.agent import policy
+from punie_lsp.agent.records import to_record
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.tools import pytest as pytest_tool
 from punie_lsp.tools.paths import WorkspaceError
@@ -31,6 +34,56 @@ _SAFE_BUILTINS = [
     "Exception", "ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError",
     "RuntimeError", "StopIteration", "AssertionError", "AttributeError",
 ]  # fmt: skip
+
+
+ERROR_LIMIT = 2_000  # characters of an error message kept
+
+
+def plain_text(text: str) -> str:
+    """text with lone surrogates escaped (\\udcxx), so that it can be written as UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def cut(text: str, limit: int) -> str:
+    return (
+        text
+        if len(text) <= limit
+        else text[:limit] + f"... ({len(text) - limit:,} more characters)"
+    )
+
+
+class Timeout(BaseException):
+    """The snippet ran past its time limit (a BaseException: `except Exception` in a snippet
+    does not stop it)."""
+
+
+class Deadline:
+    """The snippet's wall-clock limit: an alarm that interrupts its own code, and the time
+    left for each tool it calls (a tool is never interrupted mid-run, it is given less time)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.in_tool = False
+
+    def start(self) -> None:
+        signal.signal(signal.SIGALRM, self._expired)
+        signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.001))
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            raise Timeout(f"timed out after {self.seconds:g} s")
+
+    def _expired(self, signum: int, frame: FrameType | None) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)  # and again, if a bare except caught it
+        if not self.in_tool:
+            raise Timeout(f"timed out after {self.seconds:g} s")
 
 
 class Output:
@@ -46,7 +99,7 @@ class Output:
         if self.truncated:
             return
         text = (sep if sep is not None else " ").join(str(a) for a in args)
-        text += end if end is not None else "\n"
+        text = plain_text(text + (end if end is not None else "\n"))
         room = self.limit - self.size
         if len(text) > room:
             text, self.truncated = text[:room], True
@@ -57,9 +110,11 @@ class Output:
         return "".join(self.parts)
 
 
-def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -> dict[str, Any]:
+def namespace(
+    root: Path, output: Output, runs: list[ToolRun], timeout: float, deadline: Deadline
+) -> dict[str, Any]:
     """The snippet's whole world: safe builtins, print, and the registered tools, each
-    confined to the workspace."""
+    confined to the workspace, each giving back plain records (agent/records.py)."""
 
     def inside(path: str | Path) -> str:
         target = (root / str(path)).resolve()
@@ -70,13 +125,23 @@ def namespace(root: Path, output: Output, runs: list[ToolRun], timeout: float) -
     def bind(tool: Tool) -> Any:
         def call(path: str = ".") -> Any:
             where = inside(path)
-            if tool.result is None:  # plain text, not a typed result: nothing to record
-                return tool.function(where, cwd=root, timeout=timeout)
-            if not (root / where).exists():  # a tool on a path that is not there finds nothing
+            if tool.result is not None and not (root / where).exists():
                 raise WorkspaceError(f"{path} does not exist in the workspace")
-            result = tool.function(where, cwd=root, timeout=timeout)
+            deadline.check()
+            deadline.in_tool = True
+            try:
+                result = tool.function(where, cwd=root, timeout=min(timeout, deadline.left()))
+            except WorkspaceError:
+                raise
+            except Exception as exc:  # only plain exceptions reach the snippet
+                raise RuntimeError(f"{tool.name} failed: {type(exc).__name__}: {exc}") from None
+            finally:
+                deadline.in_tool = False
+            deadline.check()
+            if tool.result is None:  # plain text, not a typed result: nothing to record
+                return plain_text(result)
             runs.append(ToolRun(tool=tool.name, path=where, result=result.model_dump()))
-            return result
+            return to_record(result)
 
         call.__name__ = tool.name
         return call
@@ -107,13 +172,21 @@ def run(request: dict[str, Any]) -> SandboxResult:
     output = Output(int(request["output_limit"]))
     runs: list[ToolRun] = []
     start = time.monotonic()
+    deadline = Deadline(float(request["timeout"]))
     try:
         os.chdir(root)
         tree = policy.check(request["code"])
         code = compile(tree, "<snippet>", "exec")
         limit(int(request["memory_mb"]), float(request["timeout"]))
-        exec(code, namespace(root, output, runs, float(request["tool_timeout"])))
+        world = namespace(root, output, runs, float(request["tool_timeout"]), deadline)
+        deadline.start()
+        try:
+            exec(code, world)
+        finally:
+            deadline.stop()
         error = None
+    except Timeout as exc:
+        error = str(exc)
     except (SyntaxError, policy.PolicyError) as exc:  # compile() can raise SyntaxError too
         error = policy.describe(exc)
     except MemoryError:
@@ -124,7 +197,7 @@ def run(request: dict[str, Any]) -> SandboxResult:
         error = _describe(exc)
     return SandboxResult(
         output=output.text(),
-        error=error,
+        error=plain_text(cut(error, ERROR_LIMIT)) if error is not None else None,
         truncated=output.truncated,
         results=runs,
         duration=time.monotonic() - start,
@@ -138,7 +211,11 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+NICENESS = 10  # its imports run while the model may be answering: they yield
+
+
 def main() -> None:
+    os.nice(NICENESS)
     if len(sys.argv) > 1:  # the workspace it is likely to be asked about: its pytest, ready
         pytest_tool.warm(sys.argv[1])
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -151,7 +228,7 @@ def main() -> None:
     if not text:  # started ahead of need (sandbox.prestart) and never asked
         return
     result = run(json.loads(text))
-    reply.write(result.model_dump_json())
+    reply.write(result.model_dump_json() + "\n")  # one line: the caller reads up to its end
     # Closed now, so the caller has its answer while this process waits for a tool that is
     # still exiting (tools/process.py: reap_later) and tears down.
     reply.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pygls.lsp.server import LanguageServer
 
-from punie_lsp.agent import sandbox
+from punie_lsp.agent import sandbox, wall
 from punie_lsp.model.generation import Backend
 from punie_lsp.model.host import ModelSpec, make_host
 from punie_lsp.server.progress import Progress
@@ -56,6 +56,8 @@ class ModelService:
         self.send_status("loading", "starting", spec)
         self.host = make_host(spec, on_status=on_status)
         sandbox.prestart(self.session.root)  # the first answer's worker, ready while it loads
+        if warning := wall.status().warning():
+            self.report_problem(warning)
         self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
 
     def send_status(self, state: str, message: str, spec: ModelSpec | None = None) -> None:

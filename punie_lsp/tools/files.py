@@ -13,4 +13,5 @@ def read_file(path: str | Path, *, cwd: str | Path = ".", timeout: float = 0.0) 
     target = Path(cwd) / path
     if not target.is_file():
         raise WorkspaceError(f"{path} is not a file in the workspace")
-    return target.read_bytes()[:MAX_READ_BYTES].decode("utf-8", "replace")
+    with target.open("rb") as file:  # never more than the limit, however big the file
+        return file.read(MAX_READ_BYTES).decode("utf-8", "replace")

@@ -43,5 +43,12 @@ def locate(path: str | Path, cwd: str | Path | None) -> tuple[Path, str]:
     return root, "." if target in ("", ".") else target
 
 
+def as_argument(path: str) -> list[str]:
+    """path as the last arguments of a tool's command line: after `--`, so a name that
+    starts with "-" is never an option, and with "./" before one that starts with "-" or
+    "@" (pytest reads `@name` as a file of arguments even after `--`)."""
+    return ["--", f"./{path}" if path.startswith(("-", "@")) else path]
+
+
 class WorkspaceError(Exception):
     """A snippet asked for something outside the workspace, or not in it."""

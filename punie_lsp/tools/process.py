@@ -155,13 +155,19 @@ def finish_when_done(
 
 
 def exchange(
-    proc: subprocess.Popen[bytes], data: bytes | None, timeout: float, done: int | None = None
+    proc: subprocess.Popen[bytes],
+    data: bytes | None,
+    timeout: float,
+    done: int | None = None,
+    *,
+    line: bool = False,
 ) -> tuple[bytes, bytes, bytes]:
     """proc.communicate() without waiting for the exit: write data to stdin (then close it)
     and read stdout and stderr until both close. Given the read end of a pipe `done`, stop
-    as soon as it says something or closes instead. Returns stdout, stderr and what done
-    said (b"" when it closed, or without one). Raises subprocess.TimeoutExpired past
-    timeout."""
+    as soon as it says something or closes instead; with line, as soon as stdout holds a
+    whole line (a process under bwrap shares its pipes with bwrap, which holds them open
+    until everything inside has exited). Returns stdout, stderr and what done said (b""
+    when it closed, or without one). Raises subprocess.TimeoutExpired past timeout."""
     deadline = time.monotonic() + timeout
     out: list[bytes] = []
     err: list[bytes] = []
@@ -195,6 +201,8 @@ def exchange(
                             proc.stdin.close()
                 elif chunk := os.read(key.fd, 65536):
                     key.data.append(chunk)
+                    if line and key.data is out and b"\n" in chunk:
+                        return b"".join(out), b"".join(err), b""
                 else:
                     selector.unregister(key.fileobj)
     return b"".join(out), b"".join(err), b""

@@ -21,7 +21,7 @@ from pathlib import Path
 from punie_lsp.cache import cache_dir
 from punie_lsp.tools.models import Finding, TestCase, TestResult, Wording, plural
 from punie_lsp.tools.outcome import reports_tool_errors
-from punie_lsp.tools.paths import locate
+from punie_lsp.tools.paths import as_argument, locate
 from punie_lsp.tools.process import (
     Completed,
     ToolError,
@@ -159,7 +159,7 @@ def pytest_run(
             "-o",
             "junit_family=xunit1",  # xunit1 keeps each test's file and line
             f"--junitxml={report}",
-            target,
+            *as_argument(target),
         ]
         done = _run_pytest(root, command or pytest_command(root), args, timeout)
         if report.exists():

@@ -15,7 +15,7 @@ from punie_lsp.tools.models import (
     plural,
 )
 from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
-from punie_lsp.tools.paths import locate, project_root, relative_to
+from punie_lsp.tools.paths import as_argument, locate, project_root, relative_to
 from punie_lsp.tools.process import find_executable, run
 
 DEFAULT_TIMEOUT = 30.0
@@ -33,7 +33,7 @@ def ruff_check(
     root, target = locate(path, cwd)
     ruff = find_executable("ruff", executable)
     done = run(
-        [ruff, "check", "--output-format", "json", "--no-cache", target],
+        [ruff, "check", "--output-format", "json", "--no-cache", *as_argument(target)],
         cwd=root,
         timeout=timeout,
     )

@@ -13,7 +13,7 @@ from punie_lsp.tools.models import (
     plural,
 )
 from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
-from punie_lsp.tools.paths import locate, relative_to
+from punie_lsp.tools.paths import as_argument, locate, relative_to
 from punie_lsp.tools.process import ToolError, find_executable, run
 
 DEFAULT_TIMEOUT = 60.0
@@ -34,7 +34,7 @@ def typecheck(
     root, target = locate(path, cwd)
     ty = find_executable("ty", executable)
     done = run(
-        [ty, "check", "--output-format", "gitlab", "--no-progress", target],
+        [ty, "check", "--output-format", "gitlab", "--no-progress", *as_argument(target)],
         cwd=root,
         timeout=timeout,
         ok_codes=(0, 1, 2),
