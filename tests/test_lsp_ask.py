@@ -14,7 +14,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import client_capabilities
 
-from tests.lsp_helpers import Client, change_doc, open_doc, published, session, wait_for
+from tests.lsp_helpers import (
+    Client,
+    change_doc,
+    open_doc,
+    published,
+    server_env,
+    session,
+    wait_for,
+)
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
 FAILING_TEST = SAMPLE / "tests" / "test_transfers.py"
@@ -306,3 +314,18 @@ async def test_llm_tag_for_clients_that_know_it(tmp_path: Path) -> None:
         assert all(list(a.tags or []) == [types.CodeActionTag.LlmGenerated] for a in punie)
         ruff = [a for a in actions or [] if isinstance(a, types.CodeAction) and not a.command]
         assert all(not a.tags for a in ruff)  # ruff's own fixes are not model-made
+
+
+async def test_a_server_without_the_sandbox_wall_says_so(tmp_path: Path) -> None:
+    """Never silently: with the OS wall off (or impossible), starting the model warns the
+    user, and answers still come from the inner walls."""
+    env = server_env(tmp_path) | {"PUNIE_SANDBOX_WALL": "off"}
+    options = script(tmp_path, RUN_TESTS)
+    async with session(tmp_path, root=SAMPLE, init_options=options, env=env) as lsp:
+        await wait_for(
+            lambda: any("NO OPERATING-SYSTEM SANDBOX" in m.message for m in lsp.messages)
+        )
+        (warning,) = [m for m in lsp.messages if "NO OPERATING-SYSTEM SANDBOX" in m.message]
+        assert "PUNIE_SANDBOX_WALL=off" in warning.message
+        answer = await ask(lsp, "Which tests fail?")
+        assert answer["output"] == "1 failed\n"
