@@ -164,8 +164,60 @@ def test_read_file_and_plain_python() -> None:
 
 def test_a_tool_on_a_missing_path_is_an_error_not_an_empty_result() -> None:
     result = run_code('r = pytest_run("tests/test_suite")\nprint(r.failed)', SAMPLE)
-    assert result.error == (
-        "WorkspaceError: tests/test_suite does not exist in the workspace (line 1)"
+    assert (result.error or "").startswith(
+        "WorkspaceError: tests/test_suite does not exist in the workspace"
+    )
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Path:
+    """A project that keeps its tests in testing/ (tests/ holds a decoy), its code in src/,
+    and scripts that its ruff configuration excludes."""
+    files = {
+        "pyproject.toml": (
+            "[project]\nname = 'proj'\nversion = '0'\n"
+            "[tool.pytest.ini_options]\ntestpaths = ['testing']\npythonpath = ['src']\n"
+            "[tool.ty.src]\ninclude = ['src', 'testing']\n"
+            "[tool.ruff]\nextend-exclude = ['scripts']\n"
+        ),
+        "src/pkg/__init__.py": "",
+        "src/pkg/mod.py": "import os\nx: int = 'a'\n",
+        "scripts/tool.py": "import sys\ny: int = 'b'\n",
+        "testing/test_mod.py": "def test_ok():\n    pass\n",
+        "tests/test_decoy.py": "def test_decoy():\n    assert False\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_tools_without_a_path_take_what_the_project_configures(layout: Path) -> None:
+    code = (
+        "t = pytest_run()\nprint(t.passed, t.failed)\n"
+        "print(sorted({e.file for e in typecheck().errors}))\n"
+        "print(sorted({v.file for v in ruff_check().violations}))\n"
+        "e = pytest_run('.')\nprint(e.passed, e.failed)\n"  # a path given: that path
+    )
+    result = run_code(code, layout)
+    assert result.error is None, result.error
+    assert result.output.splitlines() == [
+        "1 0",  # testing/ only, as testpaths says
+        "['src/pkg/mod.py']",
+        "['src/pkg/mod.py']",
+        "1 1",
+    ]
+    assert [r.path for r in result.results] == [".", ".", ".", "."]
+
+
+def test_a_missing_path_names_the_nearest_existing_ones(layout: Path) -> None:
+    guessed = run_code("pytest_run('tests/test_mod.py')", layout)
+    assert guessed.error is not None and "the nearest: testing/test_mod.py" in guessed.error
+    misspelt = run_code("read_file('src/pkg/mdo.py')", layout)
+    assert misspelt.error is not None and "the nearest: src/pkg/mod.py" in misspelt.error
+    nothing = run_code("read_file('zzzzqqqq/xxxx.cfg')", layout)
+    assert (
+        nothing.error == "WorkspaceError: zzzzqqqq/xxxx.cfg is not a file in the workspace (line 1)"
     )
 
 
@@ -255,3 +307,19 @@ def test_a_snippet_answers_while_its_pytest_is_still_exiting(tmp_path: Path) -> 
     code = 'r = pytest_run(".")\nprint(r.passed, r.failed, r.parse_error)'
     result = run_code(code, tmp_path, Limits(timeout=30, tool_timeout=REAP_GRACE))
     assert (result.output, result.error) == ("1 0 None\n", None)
+
+
+def test_a_source_files_tests_are_those_that_exercise_it(layout: Path) -> None:
+    (layout / "testing" / "test_other.py").write_text(
+        "from pkg import mod\n\ndef test_x():\n    assert mod.x\n"
+    )
+    (layout / "testing" / "test_unrelated.py").write_text("def test_y():\n    assert False\n")
+    code = "r = pytest_run('src/pkg/mod.py')\nprint(r.selected, r.passed, r.failed)"
+    result = run_code(code, layout)
+    assert result.error is None, result.error
+    assert result.output == "['testing/test_mod.py', 'testing/test_other.py'] 2 0\n"
+    (layout / "src" / "pkg" / "lonely.py").write_text("y = 2\n")
+    alone = run_code("print(pytest_run('src/pkg/lonely.py').parse_error)", layout)
+    assert alone.output == (
+        "no tests for src/pkg/lonely.py: no test file imports pkg.lonely or is named after it\n"
+    )

@@ -24,7 +24,7 @@ from punie_lsp.agent import policy
 from punie_lsp.agent.records import to_record
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.tools import pytest as pytest_tool
-from punie_lsp.tools.paths import WorkspaceError
+from punie_lsp.tools.paths import WorkspaceError, missing
 from punie_lsp.tools.registry import TOOLS, Tool
 
 _SAFE_BUILTINS = [
@@ -123,10 +123,11 @@ def namespace(
         return str(target.relative_to(root)) or "."
 
     def bind(tool: Tool) -> Any:
-        def call(path: str = ".") -> Any:
-            where = inside(path)
-            if tool.result is not None and not (root / where).exists():
-                raise WorkspaceError(f"{path} does not exist in the workspace")
+        def call(path: str | None = None) -> Any:
+            # No path: what the project's own configuration selects (not read_file's).
+            where = None if path is None and tool.result is not None else inside(path or "")
+            if where is not None and tool.result is not None and not (root / where).exists():
+                raise WorkspaceError(missing(root, str(path)))
             deadline.check()
             deadline.in_tool = True
             try:
@@ -140,7 +141,7 @@ def namespace(
             deadline.check()
             if tool.result is None:  # plain text, not a typed result: nothing to record
                 return plain_text(result)
-            runs.append(ToolRun(tool=tool.name, path=where, result=result.model_dump()))
+            runs.append(ToolRun(tool=tool.name, path=where or ".", result=result.model_dump()))
             return to_record(result)
 
         call.__name__ = tool.name

@@ -92,6 +92,9 @@ class TestResult(BaseModel):
     duration: float = 0.0
     tests: list[TestCase] = Field(default_factory=list)
     parse_error: str | None = None
+    # For a source file (not a test file): the test files chosen because they import it or
+    # are named after it (tools/pytest.py: tests_for).
+    selected: list[str] = Field(default_factory=list)
 
 
 def plural(count: int, noun: str) -> str:

@@ -6,6 +6,7 @@ starts the project's `python -m pytest` ahead of need with those imports done, w
 its arguments; the next pytest_run in that project hands them over instead of starting one.
 """
 
+import ast
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 from punie_lsp.cache import cache_dir
 from punie_lsp.tools.models import Finding, TestCase, TestResult, Wording, plural
 from punie_lsp.tools.outcome import reports_tool_errors
-from punie_lsp.tools.paths import as_argument, locate
+from punie_lsp.tools.paths import as_argument, locate, walk
 from punie_lsp.tools.process import (
     Completed,
     ToolError,
@@ -142,14 +143,22 @@ def _run_pytest(root: Path, argv: list[str], args: list[str], timeout: float) ->
 
 @reports_tool_errors(TestResult)
 def pytest_run(
-    path: str | Path = ".",
+    path: str | Path | None = ".",
     *,
     cwd: str | Path | None = None,
     command: list[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> TestResult:
-    """Run the tests under path and report each one."""
+    """Run the tests under path and report each one. A source file's tests are the test
+    files that exercise it (tests_for); no path: what the project's pytest configuration
+    selects (testpaths)."""
     root, target = locate(path, cwd)
+    selected: list[str] = []
+    if target is not None and _is_source(target):
+        selected = tests_for(root, target)
+        if not selected:
+            why = f"no test file imports {'.'.join(_module(target))} or is named after it"
+            return TestResult(success=False, parse_error=f"no tests for {target}: {why}")
     with tempfile.TemporaryDirectory(prefix="punie-pytest-") as tmp:
         report = Path(tmp) / "junit.xml"
         args = [
@@ -159,14 +168,66 @@ def pytest_run(
             "-o",
             "junit_family=xunit1",  # xunit1 keeps each test's file and line
             f"--junitxml={report}",
-            *as_argument(target),
+            *(["--", *selected] if selected else as_argument(target)),
         ]
         done = _run_pytest(root, command or pytest_command(root), args, timeout)
         if report.exists():
-            return parse_junit_xml(report)
+            return parse_junit_xml(report).model_copy(update={"selected": selected})
         if done.returncode == 5:
-            return TestResult(success=True)
+            return TestResult(success=True, selected=selected)
         return TestResult(success=False, parse_error=f"pytest wrote no report: {done.why()}")
+
+
+_TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
+
+
+def _is_source(target: str) -> bool:
+    name = Path(target).name
+    return name.endswith(".py") and not _TEST_FILE.match(name) and name != "conftest.py"
+
+
+def _module(target: str) -> list[str]:
+    """A source file's dotted module name, as a test imports it (src/ is not a package)."""
+    parts = list(Path(target).with_suffix("").parts)
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return parts
+
+
+def tests_for(root: Path, target: str) -> list[str]:
+    """The test files that exercise a source module: those that import it (`import a.b`,
+    `from a.b import x`, `from a import b`) or are named after it (test_b.py, b_test.py)."""
+    module = _module(target)
+    if not module:
+        return []
+    dotted, stem = ".".join(module), module[-1]
+    chosen = []
+    for folder, _, files in walk(root):
+        for name in (f for f in files if _TEST_FILE.match(f)):
+            path = folder / name
+            if name in (f"test_{stem}.py", f"{stem}_test.py") or _imports(path, dotted):
+                chosen.append(path.relative_to(root).as_posix())
+    return chosen
+
+
+def _imports(path: Path, dotted: str) -> bool:
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError, OSError):
+        return False
+    parent, _, last = dotted.rpartition(".")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(a.name == dotted or a.name.startswith(dotted + ".") for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == dotted or node.module.startswith(dotted + "."):
+                return True
+            if parent and node.module == parent and any(a.name == last for a in node.names):
+                return True
+    return False
 
 
 def parse_junit_xml(report: Path) -> TestResult:

@@ -23,7 +23,7 @@ DEFAULT_TIMEOUT = 30.0
 
 @reports_tool_errors(RuffResult)
 def ruff_check(
-    path: str | Path = ".",
+    path: str | Path | None = ".",
     *,
     cwd: str | Path | None = None,
     executable: str | None = None,

@@ -24,7 +24,7 @@ _ERROR_SEVERITIES = {"blocker", "critical", "major"}  # "minor" and "info" are w
 
 @reports_tool_errors(TypeCheckResult)
 def typecheck(
-    path: str | Path = ".",
+    path: str | Path | None = ".",
     *,
     cwd: str | Path | None = None,
     executable: str | None = None,
