@@ -2,10 +2,12 @@
 server keeps serving (checked by a normal request afterwards)."""
 
 import asyncio
+import contextlib
 import json
 import os
 import stat
 import sys
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +156,11 @@ class RawConnection:
                 self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
 
 
-async def test_malformed_requests_get_errors(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def raw_server(
+    tmp_path: Path,
+) -> AsyncGenerator[tuple[asyncio.subprocess.Process, RawConnection]]:
+    """`punie-lsp serve` over raw pipes, initialized; killed if a test leaves it running."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -170,6 +176,15 @@ async def test_malformed_requests_get_errors(tmp_path: Path) -> None:
             "initialize", {"processId": None, "rootUri": FIXTURE.as_uri(), "capabilities": {}}
         )
         assert "capabilities" in init["result"]
+        yield proc, rpc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_malformed_requests_get_errors(tmp_path: Path) -> None:
+    async with raw_server(tmp_path) as (proc, rpc):
         rpc.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
         for method, params in [
             ("textDocument/codeAction", {"textDocument": 42}),
@@ -197,10 +212,6 @@ async def test_malformed_requests_get_errors(tmp_path: Path) -> None:
         assert (await rpc.request("shutdown", None))["result"] is None
         rpc.send({"jsonrpc": "2.0", "method": "exit"})
         assert await asyncio.wait_for(proc.wait(), 10) == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
 
 
 @pytest.mark.parametrize(
@@ -219,21 +230,7 @@ async def test_a_malformed_header_is_answered_and_the_server_reads_on(
 ) -> None:
     """The server resynchronises on the next well-formed header (server/transport.py) and
     answers what it dropped with JSON-RPC's parse error, id null; it never goes deaf."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "punie_lsp",
-        "serve",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env=server_env(tmp_path),
-    )
-    rpc = RawConnection(proc)
-    try:
-        init = await rpc.request(
-            "initialize", {"processId": None, "rootUri": FIXTURE.as_uri(), "capabilities": {}}
-        )
-        assert "capabilities" in init["result"]
+    async with raw_server(tmp_path) as (proc, rpc):
         assert proc.stdin is not None
         proc.stdin.write(garbage)
         rpc.next_id += 1
@@ -248,10 +245,6 @@ async def test_a_malformed_header_is_answered_and_the_server_reads_on(
         assert (await rpc.request("shutdown", None))["result"] is None
         rpc.send({"jsonrpc": "2.0", "method": "exit"})
         assert await asyncio.wait_for(proc.wait(), 10) == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
 
 
 async def test_missing_executables(tmp_path: Path) -> None:
