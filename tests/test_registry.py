@@ -36,7 +36,7 @@ from punie_lsp.training import evaluate
 
 root = Path(sys.argv[1])
 runs = []
-namespace = worker.namespace(root, worker.Output(100), runs, 60.0)
+namespace = worker.namespace(root, worker.Output(100), runs, 60.0, worker.Deadline(60.0))
 result = namespace["probe_run"]("tests")
 print(json.dumps({
     "prompt": "probe_run(path)" in prompt.SYSTEM_PROMPT,
