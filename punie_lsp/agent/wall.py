@@ -26,6 +26,7 @@ from pathlib import Path
 
 import punie_lsp
 from punie_lsp.cache import cache_dir
+from punie_lsp.tools.pytest import project_python
 
 log = logging.getLogger(__name__)
 
@@ -175,20 +176,18 @@ def _runtime() -> tuple[str, ...]:
 
 
 def _project_interpreters(root: Path) -> list[str]:
-    """The installations behind the project's virtual environments (tools/pytest.py runs
-    the project's own Python), where they lie outside the workspace. The link is the
+    """The installation behind the project's virtual environment (tools/pytest.py runs
+    the project's own Python), where it lies outside the workspace. The link is the
     workspace's to choose, so only a folder that holds a Python standard library is shown:
     never, say, a home folder."""
-    found = []
-    for venv in (".venv", "venv"):
-        python = root / venv / "bin" / "python"
-        try:
-            prefix = python.resolve(strict=True).parents[1]
-        except (OSError, IndexError, RuntimeError):
-            continue
-        if any(prefix.glob("lib/python3*/os.py")) and not _is_system(prefix):
-            found.append(str(prefix))
-    return found
+    python = project_python(root)
+    try:
+        prefix = python.resolve(strict=True).parents[1] if python is not None else None
+    except (OSError, IndexError, RuntimeError):
+        return []
+    if prefix is None or _is_system(prefix) or not any(prefix.glob("lib/python3*/os.py")):
+        return []
+    return [str(prefix)]
 
 
 # What ruff, ty and pytest read from the folders above a project (the nearest configuration
@@ -225,9 +224,11 @@ def _cache(root: str | None) -> Path:
     one per workspace, so that one project's tests cannot leave code for another's."""
     digest = hashlib.sha256((root or "").encode()).hexdigest()[:16]
     folder = cache_dir("sandbox") / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    os.utime(folder)
-    _prune(folder.parent)
+    if folder.is_dir():
+        os.utime(folder)  # recently used: kept
+    else:  # a new workspace: the place to drop the least recently used ones
+        folder.mkdir(parents=True)
+        _prune(folder.parent)
     return folder
 
 

@@ -78,12 +78,15 @@ class Deadline:
 
     def check(self) -> None:
         if self.left() <= 0:
-            raise Timeout(f"timed out after {self.seconds:g} s")
+            raise self._timeout()
 
     def _expired(self, signum: int, frame: FrameType | None) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0.1)  # and again, if a bare except caught it
         if not self.in_tool:
-            raise Timeout(f"timed out after {self.seconds:g} s")
+            raise self._timeout()
+
+    def _timeout(self) -> Timeout:
+        return Timeout(f"timed out after {self.seconds:g} s")
 
 
 class Output:

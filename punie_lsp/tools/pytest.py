@@ -40,13 +40,19 @@ DEFAULT_TIMEOUT = 300.0
 _OK_CODES = (0, 1, 2, 5)
 
 
-def pytest_command(root: Path) -> list[str]:
-    """The project's own pytest when it has a virtual environment, else ours."""
+def project_python(root: Path) -> Path | None:
+    """The Python of the project's own virtual environment, if it has one."""
     for venv in (".venv", "venv"):
         python = root / venv / "bin" / "python"
         if python.is_file():
-            return [str(python), "-m", "pytest"]
-    return [sys.executable, "-m", "pytest"]
+            return python
+    return None
+
+
+def pytest_command(root: Path) -> list[str]:
+    """The project's own pytest when it has a virtual environment, else ours."""
+    python = project_python(root)
+    return [str(python) if python is not None else sys.executable, "-m", "pytest"]
 
 
 _LIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_CORE")
