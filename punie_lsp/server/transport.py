@@ -34,10 +34,9 @@ class ResyncingInput:
         if not line or line == b"\r\n":
             return line
         found = _LENGTH.search(line)
-        if found is not None and found.start() == 0 and int(found.group(1)) <= MAX_MESSAGE:
-            return line
-        if found is not None and found.start() > 0 and int(found.group(1)) <= MAX_MESSAGE:
-            self._drop(line[: found.start()])
+        if found is not None and int(found.group(1)) <= MAX_MESSAGE:
+            if found.start() > 0:  # the end of a body it could not frame, then a header
+                self._drop(line[: found.start()])
             return line[found.start() :]
         if found is None and _HEADER.match(line):  # Content-Type, say: pygls ignores it
             return line
