@@ -2,7 +2,6 @@
 pydantic models in scope, no syntax policy, no worker limits, no OS wall. Only the attack
 corpus (tests/test_sandbox_walls.py) uses it, to show each attack is a real one."""
 
-import builtins
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,7 @@ def bind(tool: registry.Tool, root: Path) -> Any:
 def main() -> None:
     root = Path(sys.argv[1])
     output = worker.Output(10**6)
-    scope = {name: getattr(builtins, name) for name in worker._SAFE_BUILTINS}
-    scope["print"] = output.print
+    scope = worker.safe_builtins(output)
     try:
         exec(
             sys.stdin.read(),

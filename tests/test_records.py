@@ -1,7 +1,6 @@
 """Snippets get plain records, not pydantic models: nothing on them reaches code, and every
 snippet the training data holds prints exactly what it printed with the models."""
 
-import builtins
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +81,7 @@ def _run(code: str, root: Path, convert: bool, cache: dict[tuple[str, str, str],
 
         return call
 
-    scope = {name: getattr(builtins, name) for name in worker._SAFE_BUILTINS}
-    scope["print"] = output.print
+    scope = worker.safe_builtins(output)
     try:
         exec(code, {"__builtins__": scope, **{t.name: bind(t) for t in registry.TOOLS}})
     except Exception as exc:

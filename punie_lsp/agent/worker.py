@@ -113,6 +113,12 @@ class Output:
         return "".join(self.parts)
 
 
+def safe_builtins(output: Output) -> dict[str, Any]:
+    """The only builtins a snippet has: the safe ones, print into output, WorkspaceError."""
+    safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
+    return {**safe, "print": output.print, "WorkspaceError": WorkspaceError}
+
+
 def namespace(
     root: Path, output: Output, runs: list[ToolRun], timeout: float, deadline: Deadline
 ) -> dict[str, Any]:
@@ -150,10 +156,7 @@ def namespace(
         call.__name__ = tool.name
         return call
 
-    safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
-    safe["print"] = output.print
-    safe["WorkspaceError"] = WorkspaceError
-    return {"__builtins__": safe, **{tool.name: bind(tool) for tool in TOOLS}}
+    return {"__builtins__": safe_builtins(output), **{tool.name: bind(tool) for tool in TOOLS}}
 
 
 def limit(memory_mb: int, cpu_seconds: float) -> None:
