@@ -23,6 +23,9 @@ SYSTEM_PROMPT = (
     "Answer general Python questions directly."
 )
 
+# A Code Mode reply: CALL_OPEN, a newline, the code, a newline, CALL_CLOSE (Qwen's XML form).
+CALL_OPEN = "<tool_call><function=execute_code><parameter=code>"
+CALL_CLOSE = "</parameter></function></tool_call>"
 # A reply ends at the end of its tool call; what a small model writes after it is noise.
 STOP = ("</tool_call>",)
 
@@ -50,11 +53,7 @@ def messages(
 
 def tool_call(code: str) -> str:
     """A reply in the Qwen XML tool-call format the parser reads first."""
-    return (
-        "<tool_call><function=execute_code><parameter=code>\n"
-        f"{code.strip()}\n"
-        "</parameter></function></tool_call>"
-    )
+    return f"{CALL_OPEN}\n{code.strip()}\n{CALL_CLOSE}"
 
 
 def render(tokenizer: ChatTokenizer, turns: Sequence[dict[str, str]]) -> str:

@@ -17,11 +17,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from punie_lsp import prompt
+from punie_lsp.agent.grammar import reply_grammar
+from punie_lsp.agent.parse import parse
 from punie_lsp.model.generation import Cancelled, GenerateRequest
 from punie_lsp.model.host import ModelHost, default_adapter
+from punie_lsp.training.evaluate import snippet_problems
 from tests.lsp_helpers import server_env, session, wait_for
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
+MDQUILL = SAMPLE.parent / "mdquill"
 QUESTION = "Which tests fail in tests/?"
 
 
@@ -108,6 +112,33 @@ def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: s
     assert len(fast.text) > 40 and fast.text == plain[: len(fast.text)]
     if question != "What is a dataclass?":  # Code Mode replies: the drafts did the work
         assert fast.accepted_tokens > fast.generation_tokens // 2, fast
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which tests fail in tests/?", "Lint src/ledger/accounts.py", "What is a dataclass?"],
+)
+def test_the_grammar_keeps_a_valid_greedy_output(host: ModelHost, question: str) -> None:
+    """Where the unconstrained reply is already valid, the constrained one is the same text
+    (the grammar only ever turns down a token it must)."""
+    turns = prompt.messages(question)
+    free = host.generate(GenerateRequest(turns, 160, prompt.STOP))
+    bound = host.generate(GenerateRequest(turns, 160, prompt.STOP, grammar=reply_grammar(SAMPLE)))
+    assert snippet_problems(parse(free.text).code, SAMPLE) == []  # it was valid
+    assert bound.constrained and bound.corrected_tokens == 0
+    assert bound.text == free.text
+
+
+def test_the_grammar_turns_a_guessed_path_into_one_that_exists(host: ModelHost) -> None:
+    """Unconstrained, the model writes the training projects' `tests/` where this project
+    keeps `testing/`; under the workspace's grammar it cannot."""
+    turns = prompt.messages("Run the tests in testing/test_tokenz.py.")
+    free = host.generate(GenerateRequest(turns, 160, prompt.STOP))
+    bound = host.generate(GenerateRequest(turns, 160, prompt.STOP, grammar=reply_grammar(MDQUILL)))
+    assert snippet_problems(parse(free.text).code, MDQUILL)  # the mistake this is about
+    code = parse(bound.text).code
+    assert bound.corrected_tokens > 0 and code is not None
+    assert snippet_problems(code, MDQUILL) == [], code
 
 
 def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:

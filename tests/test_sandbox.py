@@ -323,3 +323,17 @@ def test_a_source_files_tests_are_those_that_exercise_it(layout: Path) -> None:
     assert alone.output == (
         "no tests for src/pkg/lonely.py: no test file imports pkg.lonely or is named after it\n"
     )
+
+
+def test_ty_resolves_imports_in_the_sandbox_as_outside() -> None:
+    """A test's `import pytest` resolves with the interpreter the tests run with, inside the
+    wall as outside it (the project has no virtual environment of its own)."""
+    from punie_lsp.tools import typecheck
+
+    root = (SAMPLE.parent / "mdquill").resolve()
+    outside = typecheck(".", cwd=root)
+    ran = run_code('r = typecheck(".")\nprint([f"{e.file} {e.code}" for e in r.errors])', root)
+    assert ran.error is None
+    inside = ran.results[0].typed()
+    assert inside == outside, inside
+    assert outside.errors and not any(e.code == "import-not-found" for e in outside.errors)

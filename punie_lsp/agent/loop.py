@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from punie_lsp import prompt
+from punie_lsp.agent.grammar import reply_grammar
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.results import ToolRun
 from punie_lsp.agent.sandbox import Limits, run_code
@@ -30,6 +31,7 @@ class Timings(BaseModel):
     prompt_tokens: int = 0
     cached_tokens: int = 0
     generation_tokens: int = 0
+    corrected_tokens: int = 0  # greedy tokens the grammar turned down
 
 
 class Answer(BaseModel):
@@ -56,16 +58,20 @@ def ask(
     max_tokens: int = 256,
     on_text: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
+    constrain: bool = True,
 ) -> Answer:
-    """Answer one question about the project at root. Cancellation raises model.Cancelled."""
+    """Answer one question about the project at root. Cancellation raises model.Cancelled.
+    With constrain, the first reply is decoded under the workspace's grammar
+    (agent/grammar.py): a snippet can name only tools, fields and paths that exist."""
     start = time.perf_counter()
     timings = Timings()
     cancel = cancel or threading.Event()
 
-    def request(turns: list[dict[str, str]]) -> GenerateRequest:
-        return GenerateRequest(turns, max_tokens, prompt.STOP, on_text, cancel)
+    def request(turns: list[dict[str, str]], grammar: str | None = None) -> GenerateRequest:
+        return GenerateRequest(turns, max_tokens, prompt.STOP, on_text, cancel, grammar)
 
-    first = generate(request(prompt.messages(question)))
+    grammar = reply_grammar(Path(root)) if constrain else None
+    first = generate(request(prompt.messages(question), grammar))
     _count(timings, first)
     reply = parse(first.text)
     answer = Answer(question=question, kind="direct", answer=reply.text, reply=first.text)
@@ -93,3 +99,4 @@ def _count(timings: Timings, generation: Generation) -> None:
     timings.prompt_tokens += generation.prompt_tokens
     timings.cached_tokens += generation.cached_tokens
     timings.generation_tokens += generation.generation_tokens
+    timings.corrected_tokens += generation.corrected_tokens

@@ -13,8 +13,17 @@ import ast
 
 MAX_CODE_CHARS = 20_000
 
+# The builtins a snippet has (besides print, which writes into its output).
+SAFE_BUILTINS = [
+    "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "frozenset", "int",
+    "isinstance", "len", "list", "map", "max", "min", "next", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+    "Exception", "ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError",
+    "RuntimeError", "StopIteration", "AssertionError", "AttributeError",
+]  # fmt: skip
+
 # Attributes that reach frames, code objects or globals without an underscore.
-_FORBIDDEN_ATTRIBUTES = {
+FORBIDDEN_ATTRIBUTES = {
     "format",
     "format_map",
     "gi_frame",
@@ -146,7 +155,7 @@ def _problem(node: ast.AST) -> str | None:
 def _name_problem(name: str, what: str) -> str | None:
     if name.startswith("_"):
         return f"{what} {name!r}: names starting with an underscore are not allowed"
-    if what == "attribute" and name in _FORBIDDEN_ATTRIBUTES:
+    if what == "attribute" and name in FORBIDDEN_ATTRIBUTES:
         return f"attribute {name!r} is not allowed"
     return None
 

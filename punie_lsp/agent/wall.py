@@ -26,7 +26,7 @@ from pathlib import Path
 
 import punie_lsp
 from punie_lsp.cache import cache_dir
-from punie_lsp.tools.pytest import project_python
+from punie_lsp.tools.paths import project_python
 
 log = logging.getLogger(__name__)
 

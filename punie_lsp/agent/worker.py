@@ -27,15 +27,6 @@ from punie_lsp.tools import pytest as pytest_tool
 from punie_lsp.tools.paths import WorkspaceError, missing
 from punie_lsp.tools.registry import TOOLS, Tool
 
-_SAFE_BUILTINS = [
-    "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "frozenset", "int",
-    "isinstance", "len", "list", "map", "max", "min", "next", "range", "repr", "reversed",
-    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
-    "Exception", "ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError",
-    "RuntimeError", "StopIteration", "AssertionError", "AttributeError",
-]  # fmt: skip
-
-
 ERROR_LIMIT = 2_000  # characters of an error message kept
 
 
@@ -115,7 +106,7 @@ class Output:
 
 def safe_builtins(output: Output) -> dict[str, Any]:
     """The only builtins a snippet has: the safe ones, print into output, WorkspaceError."""
-    safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
+    safe = {name: getattr(builtins, name) for name in policy.SAFE_BUILTINS}
     return {**safe, "print": output.print, "WorkspaceError": WorkspaceError}
 
 

@@ -24,6 +24,9 @@ class GenerateRequest:
     stop: tuple[str, ...] = ()
     on_text: Callable[[str], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    # A Lark grammar (llguidance's dialect) the reply must follow; a backend that cannot
+    # constrain its decoding ignores it.
+    grammar: str | None = None
 
     def cancelled(self) -> bool:
         return self.cancel.is_set()
@@ -44,6 +47,8 @@ class Generation:
     drafted_tokens: int = 0  # guessed by prompt lookup (model/lookup.py)
     accepted_tokens: int = 0  # of those, the ones the model agreed with
     passes: int = 0  # forward passes of the model, the prompt's included
+    corrected_tokens: int = 0  # greedy tokens the grammar turned down (model/constraint.py)
+    constrained: bool = False  # decoded under the request's grammar
 
 
 class Backend:

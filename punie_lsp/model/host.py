@@ -73,6 +73,7 @@ class ModelHost(Backend):
         self._tokenizer: Any = None
         self._cache: Any = None
         self._prefix: list[int] = []
+        self._grammar_tokenizer: Any = None  # llguidance's index of the vocabulary
 
     def start(self) -> "ModelHost":
         self._thread.start()
@@ -153,6 +154,7 @@ class ModelHost(Backend):
         self._load_known_replies(Path(adapter or path) / "replies.json")
         self.on_status("caching the system prompt")
         self._cache_system_prompt()
+        self._index_vocabulary()
         log.info("model ready: %s", self.description)
 
     def _load_known_replies(self, path: Path) -> None:
@@ -215,6 +217,21 @@ class ModelHost(Backend):
         mx.eval([c.state for c in cache])
         self._cache = cache
 
+    def _index_vocabulary(self) -> None:
+        from punie_lsp.model.constraint import tokenizer_for
+
+        try:
+            self._grammar_tokenizer = tokenizer_for(self._tokenizer, self._tokenizer.eos_token_ids)
+        except Exception as exc:  # a model without a fast tokenizer answers unconstrained
+            log.warning("constrained decoding is off for this model: %s", exc)
+
+    def _constraint(self, request: GenerateRequest) -> Any:
+        from punie_lsp.model.constraint import Constraint
+
+        if request.grammar is None or self._grammar_tokenizer is None:
+            return None
+        return Constraint(self._grammar_tokenizer, request.grammar)
+
     def _generate(self, job: _Job) -> Generation:
         from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
@@ -228,6 +245,7 @@ class ModelHost(Backend):
             cache, feed = self._cache, tokens[len(self._prefix) :]
         result = Generation(text="", prompt_tokens=len(tokens))
         stats = LookupStats()
+        constraint = self._constraint(request)
         detokenizer = self._tokenizer.detokenizer
         detokenizer.reset()
         eos = set(self._tokenizer.eos_token_ids)
@@ -245,6 +263,7 @@ class ModelHost(Backend):
                 self._model, cache, tokens, feed, max_tokens=request.max_tokens, eos=eos,
                 draft_tokens=self.draft_tokens, index=self.replies,
                 reply_guess=self._reply_guess(request.turns), stats=stats,
+                constraint=constraint,
             ):  # fmt: skip
                 if first is None:
                     first = time.perf_counter()
@@ -268,6 +287,8 @@ class ModelHost(Backend):
         result.generation_seconds = end - (first or end)
         result.drafted_tokens, result.accepted_tokens = stats.drafted, stats.accepted
         result.passes = stats.passes
+        if constraint is not None:
+            result.constrained, result.corrected_tokens = True, constraint.corrected
         return result
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import mlx.core as mx
 from mlx_lm.models.cache import trim_prompt_cache
 
+from punie_lsp.model.constraint import Constraint, constrained
+
 # Longest n-gram matched in the reply so far and in the known replies, and the most tokens
 # guessed per pass: measured in bench/model.py (a pass over 24 tokens costs ~2x a pass over
 # one here, and a Code Mode reply's scaffolding runs 20-30 tokens between the parts the
@@ -145,11 +147,13 @@ def generate(
     reply_guess: Sequence[int] = (),
     reply_guess_tokens: int = REPLY_GUESS_TOKENS,
     stats: LookupStats | None = None,
+    constraint: Constraint | None = None,
 ) -> Iterator[int]:
     """Greedy tokens after prompt, one at a time. feed is the part of prompt the cache has
     not seen yet (at least one token); the cache must be trimmable. Stops after an eos token
     or max_tokens. The prompt's own pass carries a guess too (the reply's opening).
-    reply_guess is a guess at the whole reply, drafted from wherever it matches."""
+    reply_guess is a guess at the whole reply, drafted from wherever it matches. With a
+    constraint, every token is the greedy one among those its grammar allows."""
     stats = stats if stats is not None else LookupStats()
     history = list(prompt)  # the prompt and every token produced
     # The guessed reply with the prompt's last tokens before it, so that it matches from the
@@ -172,9 +176,14 @@ def generate(
         logits = model(mx.array([*inputs, *guess])[None], cache=cache)
         # The model's token after the last input, and after each guessed token.
         best = _argmax(logits[0, len(inputs) - 1 :])
-        accepted = 0
-        while accepted < len(guess) and best[accepted] == guess[accepted]:
-            accepted += 1
+        if constraint is None:
+            accepted = 0
+            while accepted < len(guess) and best[accepted] == guess[accepted]:
+                accepted += 1
+            new = [*guess[:accepted], best[accepted]]
+        else:
+            new, constraint = constrained(constraint, logits[0, len(inputs) - 1 :], best, guess)
+            accepted = len(new) - 1
         if accepted < len(guess):
             trim_prompt_cache(cache, len(guess) - accepted)
         stats.passes += 1
@@ -188,7 +197,6 @@ def generate(
             size = max(1, size // 2)
         elif accepted:
             size, whole_size = draft_tokens, reply_guess_tokens
-        new = [*guess[:accepted], best[accepted]]
         for item in new:
             yield item
             produced += 1

@@ -2,6 +2,7 @@
 
 import difflib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,26 @@ def project_root(path: str | Path) -> Path:
         if any((folder / marker).exists() for marker in _MARKERS):
             return folder
     return start
+
+
+def project_python(root: Path) -> Path | None:
+    """The Python of the project's own virtual environment, if it has one."""
+    for venv in (".venv", "venv"):
+        python = root / venv / "bin" / "python"
+        if python.is_file():
+            return python
+    return None
+
+
+def environment(root: Path) -> dict[str, str]:
+    """The environment a tool that resolves imports (ty) runs in: where the project has no
+    virtual environment of its own, ours, the one its tests run with (tools/pytest.py), so
+    that `import pytest` in a test resolves alike inside the sandbox's wall and outside.
+    A project's own configuration (ty's environment.python) still comes first."""
+    env = dict(os.environ)
+    if project_python(root) is None and sys.prefix != sys.base_prefix:
+        env["VIRTUAL_ENV"] = sys.prefix
+    return env
 
 
 def relative_to(file: str | Path, root: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from punie_lsp.cache import cache_dir
 from punie_lsp.tools.models import Finding, TestCase, TestResult, Wording, plural
 from punie_lsp.tools.outcome import reports_tool_errors
-from punie_lsp.tools.paths import as_argument, locate, walk
+from punie_lsp.tools.paths import as_argument, locate, project_python, walk
 from punie_lsp.tools.process import (
     Completed,
     ToolError,
@@ -38,15 +38,6 @@ DEFAULT_TIMEOUT = 300.0
 # collection error does that, and the report then holds the error). 3 and 4 (internal and
 # usage errors) mean it could not run the session at all.
 _OK_CODES = (0, 1, 2, 5)
-
-
-def project_python(root: Path) -> Path | None:
-    """The Python of the project's own virtual environment, if it has one."""
-    for venv in (".venv", "venv"):
-        python = root / venv / "bin" / "python"
-        if python.is_file():
-            return python
-    return None
 
 
 def pytest_command(root: Path) -> list[str]:

@@ -13,7 +13,7 @@ from punie_lsp.tools.models import (
     plural,
 )
 from punie_lsp.tools.outcome import reports_tool_errors, reports_unreadable
-from punie_lsp.tools.paths import as_argument, locate, relative_to
+from punie_lsp.tools.paths import as_argument, environment, locate, relative_to
 from punie_lsp.tools.process import ToolError, find_executable, run
 
 DEFAULT_TIMEOUT = 60.0
@@ -38,6 +38,7 @@ def typecheck(
         cwd=root,
         timeout=timeout,
         ok_codes=(0, 1, 2),
+        env=environment(root),
     )
     # Exit 2 is ty's "could not check everything" (an unreadable file, say); it still
     # writes a report when it got that far, and only an empty one means it failed.

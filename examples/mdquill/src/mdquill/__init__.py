@@ -1,0 +1,1 @@
+"""A very small Markdown to HTML converter."""

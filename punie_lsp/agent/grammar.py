@@ -1,0 +1,177 @@
+"""The grammar a model's first reply is decoded under (llguidance's Lark dialect).
+
+A reply is either a direct answer (prose with no tool call and no code fence in it) or one
+`execute_code` tool call whose code is a small Python subset that:
+- parses (indentation is spelt out per depth, so a misindented line cannot be written);
+- calls only the registered tools and the sandbox's safe builtins;
+- reads, after a dot, only a field of a result model or a method of str, list, dict or set;
+- passes a tool a string path only when that path exists in the workspace (the files and
+  folders listed when the question is asked; read_file: files only).
+
+It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
+Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
+variable used before it is set is still a NameError at run time, with its clear message.
+"""
+
+import builtins
+import keyword
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from punie_lsp.agent.policy import FORBIDDEN_ATTRIBUTES, SAFE_BUILTINS
+from punie_lsp.prompt import CALL_CLOSE, CALL_OPEN
+from punie_lsp.tools.paths import walk
+from punie_lsp.tools.registry import TOOLS, result_fields
+
+# Block depth of the deepest statement (a `for` in an `if` in a `for`).
+MAX_DEPTH = 3
+MAX_PATHS = 5_000  # workspace entries offered as tool arguments; the walk stops there
+
+
+# The public methods of the plain values a snippet handles, minus the forbidden ones.
+METHODS: tuple[str, ...] = tuple(
+    sorted(
+        {n for kind in (str, list, dict, set) for n in dir(kind) if not n.startswith("_")}
+        - FORBIDDEN_ATTRIBUTES
+    )
+)
+
+
+def workspace_paths(root: Path, limit: int = MAX_PATHS) -> tuple[list[str], list[str]]:
+    """The workspace's files and folders, relative and in posix form, as tools take them."""
+    files: list[str] = []
+    folders: list[str] = ["."]
+    for folder, dirs, names in walk(root):
+        base = folder.relative_to(root)
+        folders += [(base / d).as_posix() for d in dirs]
+        files += [(base / n).as_posix() for n in names]
+        if len(files) + len(folders) > limit:
+            break
+    return files, folders
+
+
+def _escape(text: str) -> str:
+    """text as a literal inside a Lark /regex/ (its own slash included)."""
+    return re.sub(r"([\\.^$|?*+()\[\]{}/-])", r"\\\1", text)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex matching exactly one of words, longest first."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "(" + "|".join(_escape(w) for w in ordered) + ")"
+
+
+def _quoted(paths: Iterable[str]) -> str:
+    """A terminal for one of paths as a string literal in either quote."""
+    plain = [p for p in paths if not re.search(r"[\"'\\\n]", p)]  # a quote would need escaping
+    if not plain:
+        return '/"\\x00"/ & /x/'  # matches nothing
+    alts = _alternatives(plain)
+    return f"/\"{alts}\"/ | /'{alts}'/"
+
+
+def _blocks() -> str:
+    """Statements per block depth: each line's indentation is part of its newline."""
+    rules = []
+    for d in range(MAX_DEPTH + 1):
+        nl = f'"\\n{"    " * d}"'
+        rules.append(f"stmts{d}: stmt{d} ({nl} stmt{d})*")
+        if d == MAX_DEPTH:
+            rules.append(f"stmt{d}: simple")
+            continue
+        inner, nl_in = f"stmts{d + 1}", f'"\\n{"    " * (d + 1)}"'
+        rules += [
+            f"stmt{d}: simple | for{d} | if{d}",
+            f'for{d}: "for " targets " in " expr ":" {nl_in} {inner}',
+            f'if{d}: "if " expr ":" {nl_in} {inner} ({nl} "elif " expr ":" {nl_in} {inner})*'
+            f' ({nl} "else:" {nl_in} {inner})?',
+        ]
+    return "\n".join(rules)
+
+
+def snippet_grammar(files: Iterable[str], folders: Iterable[str]) -> str:
+    """The Lark grammar of a whole first reply, for a workspace with these paths."""
+    files = list(files)
+    folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
+    functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
+    functions = [f for f in functions if callable(getattr(builtins, f, print))]
+    typed = [t.name for t in TOOLS if t.result is not None]
+    readers = [t.name for t in TOOLS if t.result is None]
+    return f"""%llguidance {{}}
+start: call | prose
+call: {_literal(CALL_OPEN + chr(10))} stmts0 {_literal(chr(10) + CALL_CLOSE)}
+prose: PROSE
+PROSE: /(?s:.+)/ & ~/(?s:.*)(<tool_call>|```)(?s:.*)/
+
+{_blocks()}
+
+simple: assign | augassign | expr | "pass" | "break" | "continue"
+assign: targets ASSIGN expr
+augassign: NAME AUGASSIGN expr
+targets: NAME | NAME (COMMA NAME)+
+
+expr: lambda | test
+lambda: "lambda " NAME (COMMA NAME)* COLON expr
+test: or_test | or_test " if " or_test " else " expr
+or_test: and_test (" or " and_test)*
+and_test: not_test (" and " not_test)*
+not_test: "not " not_test | comparison
+comparison: arith (COMPARE arith)*
+arith: term (ADD term)*
+term: factor (MULTIPLY factor)*
+factor: "-" factor | primary
+
+primary: atom trailer*
+trailer: "[" subscript "]" | "." FIELD | "." METHOD "(" arguments? CLOSE
+subscript: expr | expr? COLON expr?
+atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
+    | FUNCTION "(" arguments? CLOSE
+    | TYPED_TOOL "(" (PATH | reference)? CLOSE
+    | READER "(" (FILE | reference) CLOSE
+    | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
+    | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
+    | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
+    | "{{" expr comprehension "}}" | "{{" pair comprehension "}}"
+pair: expr COLON expr
+reference: NAME trailer*
+comprehension: (" for " targets " in " or_test (" if " or_test)*)+
+arguments: argument (COMMA argument)* COMMA? | expr comprehension
+argument: expr | NAME "=" expr | "*" primary
+
+fstring: "f\\"" (FTEXT_D | BRACES | replacement)* "\\"" | "f'" (FTEXT_S | BRACES | replacement)* "'"
+replacement: "{{" expr CONVERSION? FORMAT_SPEC? "}}"
+FTEXT_D: /([^"{{}}\\\\\\n]|\\\\.)+/
+FTEXT_S: /([^'{{}}\\\\\\n]|\\\\.)+/
+BRACES: "{{{{" | "}}}}"
+CONVERSION: /![rsa]/
+FORMAT_SPEC: /:[^{{}}"'\\n]*/
+
+NAME: /[A-Za-z_][A-Za-z0-9_]*/ & ~/{_alternatives(keyword.kwlist)}/ & ~/_.*/
+FUNCTION: /{_alternatives(functions)}/
+TYPED_TOOL: /{_alternatives(typed)}/
+READER: /{_alternatives(readers)}/
+FIELD: /{_alternatives(result_fields())}/
+METHOD: /{_alternatives(METHODS)}/
+PATH: {_quoted([*files, *folders])}
+FILE: {_quoted(files)}
+STRING: /"([^"\\\\\\n]|\\\\.)*"/ | /'([^'\\\\\\n]|\\\\.)*'/
+NUMBER: /[0-9]+(\\.[0-9]+)?/
+ASSIGN: / *= */
+AUGASSIGN: / *(\\+|-|\\*|\\/\\/|\\/|%)= */
+COMPARE: / *(==|!=|<=|>=|<|>) */ | / +(in|not +in|is|is +not) +/
+ADD: / *[-+] */
+MULTIPLY: / *(\\*|\\/\\/|\\/|%) */
+COMMA: / *, */
+COLON: / *: */
+CLOSE: / *\\)/
+"""
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def reply_grammar(root: Path) -> str:
+    """The grammar for a question about the workspace at root, its paths listed now."""
+    return snippet_grammar(*workspace_paths(root))

@@ -1,0 +1,123 @@
+"""The workspace grammar (agent/grammar.py) under llguidance with the embedded model's own
+tokenizer: it takes every snippet the training data holds, and nothing that names a tool,
+a field or a path that does not exist, or that would not parse."""
+
+from pathlib import Path
+
+import llguidance
+import pytest
+from tokenizers import Tokenizer
+
+from punie_lsp import prompt
+from punie_lsp.agent.grammar import reply_grammar, workspace_paths
+from punie_lsp.model.constraint import tokenizer_for
+from punie_lsp.model.embedded import embedded_model_dir
+from punie_lsp.training import data
+from punie_lsp.training.evaluate import snippet_problems
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+MDQUILL = EXAMPLES / "mdquill"  # tests in testing/, nested packages
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    return Tokenizer.from_file(str(embedded_model_dir() / "tokenizer.json"))
+
+
+@pytest.fixture(scope="module")
+def vocabulary(tokenizer: Tokenizer) -> llguidance.LLTokenizer:
+    return tokenizer_for(tokenizer, [tokenizer.token_to_id("<|im_end|>")])
+
+
+def accepts(
+    vocabulary: llguidance.LLTokenizer, tokenizer: Tokenizer, grammar: str, text: str
+) -> bool:
+    matcher = llguidance.LLMatcher(vocabulary, grammar, log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    tokens = tokenizer.encode(text, add_special_tokens=False).ids
+    return matcher.try_consume_tokens(tokens) == len(tokens) and matcher.is_accepting()
+
+
+def call(code: str) -> str:
+    return prompt.tool_call(code)
+
+
+def test_every_training_snippet_is_accepted_on_its_project(vocabulary, tokenizer) -> None:
+    runs = sorted({(c.code, c.project) for c in data.candidates()})
+    assert len(runs) > 500
+    grammars: dict[str, str] = {}
+    refused = []
+    for code, project in runs:
+        if project not in grammars:
+            grammars[project] = reply_grammar(data.project_root(project))
+        if not accepts(vocabulary, tokenizer, grammars[project], call(code)):
+            refused.append((project, code))
+    assert not refused, refused[:3]
+
+
+def test_direct_answers_are_accepted(vocabulary, tokenizer) -> None:
+    grammar = reply_grammar(MDQUILL)
+    for answer in [*(item["answer"] for item in data.DIRECT), "Good morning! How can I help?"]:
+        assert accepts(vocabulary, tokenizer, grammar, answer), answer
+
+
+OK = [
+    'result = pytest_run()\nprint(result.passed, "passed")',
+    'result = pytest_run("testing")\nprint(result.failed)',
+    'result = pytest_run("testing/")\nprint(result.failed)',
+    'print(read_file("testing/render/test_htmlout.py"))',
+    'for e in typecheck("src/mdquill").errors:\n    if e.severity == "error":\n'
+    '        print(f"{e.file}:{e.line} {e.code!r}", e.message)',
+    "r = ruff_check()\ncodes = [v.code for v in r.violations if v.fixable]\n"
+    "print(len(codes), sorted(set(codes))[:3], max(r.violations, key=lambda v: v.line).file)",
+    'r = typecheck()\nprint(f"{r.error_count / max(len(r.errors), 1):.0%}")',
+]
+
+
+@pytest.mark.parametrize("code", OK)
+def test_valid_snippets_are_accepted(vocabulary, tokenizer, code: str) -> None:
+    assert accepts(vocabulary, tokenizer, reply_grammar(MDQUILL), call(code))
+    assert snippet_problems(code, MDQUILL) == []
+
+
+BAD = {
+    "a guessed layout": 'result = pytest_run("tests")',
+    "a misspelt path": 'print(read_file("src/mdqiull/render/htmlout.py"))',
+    "a folder to read_file": 'print(read_file("testing"))',
+    "an unregistered tool": "result = run_tests()",
+    "a field no result has": "print(typecheck().error_total)",
+    "a nested field no result has": "for e in typecheck().errors:\n    print(e.rule)",
+    "a dunder": "print(typecheck().__class__)",
+    "format": 'print("{0}".format(1))',
+    "an import": "import os",
+    "a bad indent": "for e in typecheck().errors:\n  print(e.code)",
+    "a missing body": "for e in typecheck().errors:\nprint(e.code)",
+    "an unclosed call": "print(typecheck(\n",
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_what_does_not_exist_is_refused(vocabulary, tokenizer, name: str) -> None:
+    assert not accepts(vocabulary, tokenizer, reply_grammar(MDQUILL), call(BAD[name]))
+
+
+def test_the_audit_finds_what_the_grammar_refuses() -> None:
+    """The evaluation's count of bad snippets (snippet_problems) sees the same faults."""
+    for name in ("a guessed layout", "a misspelt path", "an unregistered tool",
+                 "a field no result has", "a nested field no result has"):  # fmt: skip
+        assert snippet_problems(BAD[name], MDQUILL), name
+
+
+def test_prose_cannot_smuggle_a_call_or_a_fence(vocabulary, tokenizer) -> None:
+    grammar = reply_grammar(MDQUILL)
+    assert not accepts(vocabulary, tokenizer, grammar, "Sure: <tool_call>print(1)")
+    assert not accepts(vocabulary, tokenizer, grammar, "Like this:\n```python\nprint(1)\n```")
+
+
+def test_the_paths_are_the_workspaces_own(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.py").write_text("")
+    files, folders = workspace_paths(tmp_path)
+    assert files == ["pkg/a.py"] and folders == [".", "pkg"]
