@@ -26,7 +26,9 @@ def tokenizer() -> Tokenizer:
 
 @pytest.fixture(scope="module")
 def vocabulary(tokenizer: Tokenizer) -> llguidance.LLTokenizer:
-    return tokenizer_for(tokenizer, [tokenizer.token_to_id("<|im_end|>")])
+    eos = tokenizer.token_to_id("<|im_end|>")
+    assert eos is not None
+    return tokenizer_for(tokenizer, [eos])
 
 
 def accepts(
