@@ -7,7 +7,7 @@ prompt is fixed text, so its key-value cache can be computed once (model/host.py
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from punie_lsp.tools.registry import NAMES
+from punie_lsp.tools.registry import TOOLS
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -17,9 +17,10 @@ def _listed(names: Sequence[str]) -> str:
 
 # Short on purpose: every token of it is processed for every training example, and the
 # tuned model learns the tools' fields from the data, not from this text.
+_PROMPTED = [tool.name for tool in TOOLS if tool.in_prompt]
 SYSTEM_PROMPT = (
     "You are Punie, a Python coding assistant. To inspect the project, reply with one "
-    f"execute_code tool call whose code calls {_listed(NAMES)} and prints what it finds. "
+    f"execute_code tool call whose code calls {_listed(_PROMPTED)} and prints what it finds. "
     "Answer general Python questions directly."
 )
 

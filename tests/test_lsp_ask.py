@@ -263,6 +263,19 @@ async def test_model_code_actions(tmp_path: Path) -> None:
         assert isinstance(argument, dict)
         assert argument["question"].startswith("Explain this problem [F401]")
         assert argument["uri"] == uri and argument["range"]["start"]["line"] == 12
+        assert argument["rule"] == "F401"
+        # Run as the editor runs it: answered from ruff's own documentation, with the
+        # diagnostic's line first; the scripted model (which would say "x") is not asked.
+        done = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="punie.ask", arguments=[argument])
+        )
+        assert isinstance(done, dict)
+        assert done["kind"] == "tool" and done["error"] is None
+        assert done["answer"].startswith("tests/test_transfers.py:13: ")
+        assert "\n    import os\n" in done["answer"]
+        assert "F401 unused-import (ruff)" in done["answer"]
+        assert "Checks for unused imports." in done["answer"]
+        assert done["results"][0]["tool"] == "explain_rule"
         tests = by_kind["source.punie.runTests"].command
         assert tests is not None
         assert list(tests.arguments or []) == [

@@ -52,9 +52,13 @@ print(json.dumps({
 
 def test_every_consumer_derives_its_tools_from_the_registry() -> None:
     names = set(registry.NAMES)
-    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file"}
+    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file", "explain_rule"}
     assert set(parse.TOOLS) == names
-    assert all(f"{name}(path)" in prompt.SYSTEM_PROMPT for name in names)
+    # The prompt lists what the shipped adapter was trained with, and only that.
+    prompted = {t.name for t in registry.TOOLS if t.in_prompt}
+    assert prompted == names - {"explain_rule"}
+    assert all(f"{name}(path)" in prompt.SYSTEM_PROMPT for name in prompted)
+    assert "explain_rule" not in prompt.SYSTEM_PROMPT
     assert {"error_count", "violations", "outcome", "failure_line"} <= data.ALLOWED_ATTRIBUTES
 
 

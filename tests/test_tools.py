@@ -263,3 +263,22 @@ def test_a_warm_pytest_reports_before_its_process_is_gone(tmp_path: Path) -> Non
     assert (result.passed, result.failed, result.parse_error) == (1, 0, None)
     assert started.poll() is None  # still there, its thread sleeping
     assert started.wait(REAP_GRACE + 10) == -signal.SIGKILL
+
+
+def test_explain_rule_quotes_ruff_and_ty() -> None:
+    from punie_lsp.tools.rules import explain_rule
+
+    ruff = explain_rule("F401")
+    assert (ruff.success, ruff.tool, ruff.name) == (True, "ruff", "unused-import")
+    assert ruff.what == "Checks for unused imports." and "import cycles" in ruff.why
+    ty = explain_rule("missing-attribute")
+    assert (ty.success, ty.tool, ty.code) == (True, "ty", "missing-attribute")
+    assert "attributes" in ty.what and ty.fix == "default level: error" and ty.example
+
+
+@pytest.mark.parametrize("code", ["XYZ999", "no-such-rule", "-rf", "", "a b", "F401; rm"])
+def test_explain_rule_names_what_it_cannot_find(code: str) -> None:
+    from punie_lsp.tools.rules import explain_rule
+
+    found = explain_rule(code)
+    assert not found.success and found.parse_error and not found.text

@@ -6,7 +6,8 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
 - calls only the registered tools and the sandbox's safe builtins;
 - reads, after a dot, only a field of a result model or a method of str, list, dict or set;
 - passes a tool a string path only when that path exists in the workspace (the files and
-  folders listed when the question is asked; read_file: files only).
+  folders listed when the question is asked; read_file: files only), and explain_rule
+  something shaped like a rule's code (whether ruff or ty has it, the tool says).
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -96,8 +97,9 @@ def snippet_grammar(files: Iterable[str], folders: Iterable[str]) -> str:
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
     functions = [f for f in functions if callable(getattr(builtins, f, print))]
-    typed = [t.name for t in TOOLS if t.result is not None]
-    readers = [t.name for t in TOOLS if t.result is None]
+    typed = [t.name for t in TOOLS if t.argument == "path"]
+    readers = [t.name for t in TOOLS if t.argument == "file"]
+    explainers = [t.name for t in TOOLS if t.argument == "rule"]
     return f"""%llguidance {{}}
 start: call | prose
 call: {_literal(CALL_OPEN + chr(10))} stmts0 {_literal(chr(10) + CALL_CLOSE)}
@@ -129,6 +131,7 @@ atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | FUNCTION "(" arguments? CLOSE
     | TYPED_TOOL "(" (PATH | reference)? CLOSE
     | READER "(" (FILE | reference) CLOSE
+    | EXPLAINER "(" (RULE | reference) CLOSE
     | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
     | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
     | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
@@ -151,6 +154,8 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/ & ~/{_alternatives(keyword.kwlist)}/ & ~/_.*/
 FUNCTION: /{_alternatives(functions)}/
 TYPED_TOOL: /{_alternatives(typed)}/
 READER: /{_alternatives(readers)}/
+EXPLAINER: /{_alternatives(explainers)}/
+RULE: /"[A-Za-z][A-Za-z0-9-]*"/ | /'[A-Za-z][A-Za-z0-9-]*'/
 FIELD: /{_alternatives(result_fields())}/
 METHOD: /{_alternatives(METHODS)}/
 PATH: {_quoted([*files, *folders])}

@@ -93,6 +93,39 @@ def ask(
     return answer
 
 
+# What the editor's "explain" action runs: the rule's documentation, from the tool.
+_EXPLAIN = """doc = explain_rule({rule!r})
+if doc.success:
+    print(f"{{doc.code}} {{doc.name}} ({{doc.tool}})")
+    print(doc.what)
+    if doc.why:
+        print()
+        print("Why:", doc.why)
+    if doc.example:
+        print()
+        print("Example:", doc.example)
+    if doc.fix:
+        print()
+        print("Fix:", doc.fix)
+else:
+    print(doc.parse_error)"""
+
+
+def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None = None) -> Answer:
+    """A rule explained from its tool's own documentation, with no model: the caller knows
+    the rule (a diagnostic's code), so nothing needs choosing. where, the diagnostic and its
+    line, comes first in the answer."""
+    start = time.perf_counter()
+    code = _EXPLAIN.format(rule=rule)
+    ran = run_code(code, root, limits)
+    answer = Answer(question=f"Explain {rule}", kind="tool", code=code, output=ran.output)
+    answer.error, answer.results = ran.error, ran.results
+    told = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
+    answer.answer = f"{where}\n\n{told}" if where else told
+    answer.timings = Timings(tool=time.perf_counter() - start, total=time.perf_counter() - start)
+    return answer
+
+
 def _count(timings: Timings, generation: Generation) -> None:
     timings.prompt += generation.prompt_seconds
     timings.generation += generation.generation_seconds

@@ -124,10 +124,15 @@ def namespace(
 
     def bind(tool: Tool) -> Any:
         def call(path: str | None = None) -> Any:
+            if tool.argument == "rule":  # a rule's code, not a path
+                where = str(path or "")
             # No path: what the project's own configuration selects (not read_file's).
-            where = None if path is None and tool.result is not None else inside(path or "")
-            if where is not None and tool.result is not None and not (root / where).exists():
-                raise WorkspaceError(missing(root, str(path)))
+            elif path is None and tool.argument == "path":
+                where = None
+            else:
+                where = inside(path or "")
+                if tool.argument == "path" and not (root / where).exists():
+                    raise WorkspaceError(missing(root, str(path)))
             deadline.check()
             deadline.in_tool = True
             try:

@@ -252,16 +252,37 @@ async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     params = commands.parse_params(args)
     await ls.settings_loaded.wait()
     host = ls.model.host
-    if host is None:
-        raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
     progress = Progress.for_client(
         ls, ls.session.capabilities.work_done_progress, params.work_done_token
     )
     root = ls.session.root
-    answer = await commands.answer(host, ls.session.settings.model, params, root, progress)
+    settings = ls.session.settings.model
+    if params.rule is not None:  # no model needed: the rule is known
+        where = _diagnostic_line(ls, params)
+        answer = await commands.explanation(settings, params, root, where, progress)
+    elif host is None:
+        raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
+    else:
+        answer = await commands.answer(host, settings, params, root, progress)
     if answer.results:
         ls.publishing.set_findings(findings.diagnostics(answer.results, root, ls.session.codec))
     return answer.model_dump(mode="json")
+
+
+def _diagnostic_line(ls: PunieServer, params: commands.AskParams) -> str:
+    """`file:line: message` and the line itself, from the open buffer, for an explanation."""
+    snap = ls.snapshot(params.uri) if params.uri else None
+    if snap is None or not params.range:
+        return ""
+    line = int(params.range.get("start", {}).get("line", 0))
+    text = snap.lines[line].rstrip() if 0 <= line < len(snap.lines) else ""
+    shown = (
+        snap.path.relative_to(ls.session.root)
+        if snap.path.is_relative_to(ls.session.root)
+        else snap.path
+    )
+    message = params.question.split(": ", 1)[-1]
+    return f"{shown}:{line + 1}: {message}\n    {text.strip()}"
 
 
 @server.command(Command.CLEAR_FINDINGS.value)

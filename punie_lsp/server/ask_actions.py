@@ -24,8 +24,10 @@ def actions(context: ActionContext) -> list[types.CodeAction]:
         for d in context.diagnostics[:3]:  # the ones under the cursor; more would crowd the menu
             code = f" [{d.code}]" if d.code else ""
             question = f"Explain this problem{code}: {d.message}"
+            # A ruff or ty rule is explained from its documentation, with no model.
+            rule = str(d.code) if d.code and d.source in ("ruff", "ty") else None
             found.append(_action(f"Punie: explain {d.code or 'this problem'}", EXPLAIN,
-                                 question, uri, d.range, tagged, [d]))  # fmt: skip
+                                 question, uri, d.range, tagged, [d], rule))  # fmt: skip
     if context.wants(CHECK_TYPES):
         found.append(_action("Punie: check types in this file", CHECK_TYPES,
                              f"Check types in {shown}.", uri, selection, tagged))  # fmt: skip
@@ -45,8 +47,9 @@ def _action(
     where: types.Range,
     tagged: bool,
     diagnostics: list[types.Diagnostic] | None = None,
+    rule: str | None = None,
 ) -> types.CodeAction:
-    argument = {
+    argument: dict[str, object] = {
         "question": question,
         "uri": uri,
         "range": {
@@ -54,6 +57,8 @@ def _action(
             "end": {"line": where.end.line, "character": where.end.character},
         },
     }
+    if rule is not None:
+        argument["rule"] = rule
     return types.CodeAction(
         title=title,
         kind=kind,

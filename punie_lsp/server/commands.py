@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.uris import to_fs_path
 
-from punie_lsp.agent.loop import Answer, ask
+from punie_lsp.agent.loop import Answer, ask, explain
 from punie_lsp.agent.sandbox import Limits
 from punie_lsp.model.generation import Backend, Cancelled, ModelError
 from punie_lsp.server.progress import Progress
@@ -35,6 +35,9 @@ class AskParams(BaseModel):
     question: str
     uri: str | None = None
     range: dict[str, Any] | None = None
+    # A ruff code or ty rule (the "explain" action's diagnostic): answered from the rule's
+    # documentation through the sandbox, with no model.
+    rule: str | None = None
     # The request's own workDoneToken (server/protocol.py puts it here): the client chose it
     # and already listens on it, so no window/workDoneProgress/create is needed.
     work_done_token: int | str | None = Field(default=None, alias="workDoneToken")
@@ -71,6 +74,20 @@ def question_text(params: AskParams, root: Path) -> str:
         lines = f"line {first}" if first == last else f"lines {first}-{last}"
         text = f"{text} (in {shown}, {lines})"
     return text
+
+
+async def explanation(
+    settings: ModelSettings, params: AskParams, root: Path, where: str, progress: Progress
+) -> Answer:
+    """The "explain" action: the rule's documentation, the diagnostic's line before it."""
+    assert params.rule is not None
+    await progress.create()
+    progress.begin("punie: explaining", params.rule)
+    result = await asyncio.to_thread(
+        explain, params.rule, root, where, Limits(timeout=settings.snippet_timeout)
+    )
+    progress.end(result.answer[:200] or (result.error or "done"))
+    return result
 
 
 async def answer(

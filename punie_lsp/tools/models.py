@@ -97,6 +97,21 @@ class TestResult(BaseModel):
     selected: list[str] = Field(default_factory=list)
 
 
+class RuleDoc(BaseModel):
+    """A rule's own documentation, as its tool prints it (`ruff rule`, `ty explain rule`)."""
+
+    success: bool
+    tool: Literal["ruff", "ty", ""] = ""
+    code: str = ""  # what a diagnostic shows: F401, missing-attribute
+    name: str = ""  # the rule's name: unused-import (ty's rules are their names)
+    what: str = ""  # "What it does"
+    why: str = ""  # "Why is this bad?"
+    example: str = ""
+    fix: str = ""  # whether and how a fix is offered
+    text: str = ""  # the whole documentation
+    parse_error: str | None = None
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 

@@ -10,12 +10,19 @@ its module, one entry here, and its training idioms.
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from punie_lsp.tools import files, pytest, ruff, ty
-from punie_lsp.tools.models import Finding, RuffResult, TestResult, TypeCheckResult, Wording
+from punie_lsp.tools import files, pytest, ruff, rules, ty
+from punie_lsp.tools.models import (
+    Finding,
+    RuffResult,
+    RuleDoc,
+    TestResult,
+    TypeCheckResult,
+    Wording,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,14 @@ class Tool:
     findings: Callable[[Any], list[Finding]] = lambda result: []
     summary: Callable[[Any], str] = lambda result: ""
     wording: Wording = field(default_factory=Wording)
+    # What the one argument is: a workspace path (a file or folder; none: the project's
+    # configuration), a workspace file, or a rule's code. The sandbox checks a path exists,
+    # and the grammar offers only existing ones (agent/grammar.py).
+    argument: Literal["path", "file", "rule"] = "path"
+    # In the system prompt. The prompt is what the shipped adapter was trained with, so a
+    # tool joins it when the adapter is retrained on data that uses it; until then it is
+    # reached without the model (explain_rule: the editor's "explain" action).
+    in_prompt: bool = True
 
 
 TOOLS: tuple[Tool, ...] = (
@@ -45,12 +60,17 @@ TOOLS: tuple[Tool, ...] = (
         "pytest_run", "pytest", "pytest", pytest.pytest_run, TestResult,
         pytest.findings, pytest.summary, pytest.WORDING,
     ),
-    Tool("read_file", "read", "read_file", files.read_file),
+    Tool("read_file", "read", "read_file", files.read_file, argument="file"),
+    Tool(
+        "explain_rule", "rule", "explain_rule", rules.explain_rule, RuleDoc,
+        summary=rules.summary, wording=rules.WORDING, argument="rule", in_prompt=False,
+    ),
 )  # fmt: skip
 
 NAMES: tuple[str, ...] = tuple(tool.name for tool in TOOLS)
 _BY_NAME = {tool.name: tool for tool in TOOLS}
-_BY_COMMAND = {tool.command: tool for tool in TOOLS if tool.result is not None}
+# What `punie-lsp check` runs and `punie-lsp tool` offers: the typed tools over a path.
+_BY_COMMAND = {t.command: t for t in TOOLS if t.result is not None and t.argument == "path"}
 
 
 def tool(name: str) -> Tool:
@@ -59,7 +79,7 @@ def tool(name: str) -> Tool:
 
 
 def commands() -> dict[str, Tool]:
-    """The tools with typed results, by their command-line name."""
+    """The typed tools that check a path, by their command-line name."""
     return dict(_BY_COMMAND)
 
 
