@@ -73,6 +73,9 @@ OK = [
     "r = ruff_check()\ncodes = [v.code for v in r.violations if v.fixable]\n"
     "print(len(codes), sorted(set(codes))[:3], max(r.violations, key=lambda v: v.line).file)",
     'r = typecheck()\nprint(f"{r.error_count / max(len(r.errors), 1):.0%}")',
+    'doc = explain_rule("F401")\nprint(doc.name, doc.what)',
+    'found = python_docs("the with statement")\nfor p in found.passages:\n'
+    "    print(p.source, p.text)",
 ]
 
 
@@ -95,6 +98,8 @@ BAD = {
     "a bad indent": "for e in typecheck().errors:\n  print(e.code)",
     "a missing body": "for e in typecheck().errors:\nprint(e.code)",
     "an unclosed call": "print(typecheck(\n",
+    "a rule that is not shaped like one": 'print(explain_rule("no such rule!"))',
+    "a path for a rule": "print(explain_rule(src/mdquill))",
 }
 
 

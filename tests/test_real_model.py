@@ -72,7 +72,20 @@ def test_direct_question_gets_a_direct_answer(host: ModelHost, tmp_path: Path) -
     from punie_lsp.agent.loop import ask
 
     answer = ask("What does the walrus operator do?", SAMPLE, host.generate)
-    assert answer.kind == "direct" and answer.code is None and answer.answer
+    assert answer.kind == "direct" and ":=" in answer.answer
+    # Grounded: the text is what python_docs found (the reviewed answer), not memory.
+    assert [run.tool for run in answer.results] == ["python_docs"]
+
+
+def test_a_general_question_is_answered_from_python_s_documentation(host: ModelHost) -> None:
+    from punie_lsp.agent.loop import ask
+
+    answer = ask("What does the nonlocal statement do?", SAMPLE, host.generate)
+    assert answer.kind == "direct", answer.reply
+    (run,) = answer.results
+    passages = run.result["passages"]
+    assert run.tool == "python_docs" and passages
+    assert passages[0]["text"] in answer.answer and "language reference" in answer.answer
 
 
 def test_cached_prefix_changes_nothing(host: ModelHost) -> None:

@@ -52,13 +52,14 @@ print(json.dumps({
 
 def test_every_consumer_derives_its_tools_from_the_registry() -> None:
     names = set(registry.NAMES)
-    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file", "explain_rule"}
+    documents = {"explain_rule", "python_docs"}
+    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file", *documents}
     assert set(parse.TOOLS) == names
     # The prompt lists what the shipped adapter was trained with, and only that.
     prompted = {t.name for t in registry.TOOLS if t.in_prompt}
-    assert prompted == names - {"explain_rule"}
+    assert prompted == names - documents
     assert all(f"{name}(path)" in prompt.SYSTEM_PROMPT for name in prompted)
-    assert "explain_rule" not in prompt.SYSTEM_PROMPT
+    assert not any(name in prompt.SYSTEM_PROMPT for name in documents)
     assert {"error_count", "violations", "outcome", "failure_line"} <= data.ALLOWED_ATTRIBUTES
 
 

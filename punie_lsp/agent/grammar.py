@@ -100,6 +100,7 @@ def snippet_grammar(files: Iterable[str], folders: Iterable[str]) -> str:
     typed = [t.name for t in TOOLS if t.argument == "path"]
     readers = [t.name for t in TOOLS if t.argument == "file"]
     explainers = [t.name for t in TOOLS if t.argument == "rule"]
+    searchers = [t.name for t in TOOLS if t.argument == "query"]
     return f"""%llguidance {{}}
 start: call | prose
 call: {_literal(CALL_OPEN + chr(10))} stmts0 {_literal(chr(10) + CALL_CLOSE)}
@@ -132,6 +133,7 @@ atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | TYPED_TOOL "(" (PATH | reference)? CLOSE
     | READER "(" (FILE | reference) CLOSE
     | EXPLAINER "(" (RULE | reference) CLOSE
+    | SEARCHER "(" (STRING | reference) CLOSE
     | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
     | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
     | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
@@ -155,6 +157,7 @@ FUNCTION: /{_alternatives(functions)}/
 TYPED_TOOL: /{_alternatives(typed)}/
 READER: /{_alternatives(readers)}/
 EXPLAINER: /{_alternatives(explainers)}/
+SEARCHER: /{_alternatives(searchers)}/
 RULE: /"[A-Za-z][A-Za-z0-9-]*"/ | /'[A-Za-z][A-Za-z0-9-]*'/
 FIELD: /{_alternatives(result_fields())}/
 METHOD: /{_alternatives(METHODS)}/

@@ -8,44 +8,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from punie_lsp import prompt
+from punie_lsp.agent.answer import Answer, Timings
 from punie_lsp.agent.grammar import reply_grammar
+from punie_lsp.agent.grounding import ground
 from punie_lsp.agent.parse import parse
-from punie_lsp.agent.results import ToolRun
 from punie_lsp.agent.sandbox import Limits, run_code
 from punie_lsp.model.generation import GenerateRequest, Generation
 
 Generate = Callable[[GenerateRequest], Generation]
-
-
-class Timings(BaseModel):
-    load: float = 0.0  # waiting for the model to finish loading
-    prompt: float = 0.0  # prompt processing, until the first token
-    generation: float = 0.0
-    tool: float = 0.0  # the sandbox run, typed tools included
-    total: float = 0.0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    generation_tokens: int = 0
-    corrected_tokens: int = 0  # greedy tokens the grammar turned down
-
-
-class Answer(BaseModel):
-    """What `punie-lsp ask --json` prints and `punie.ask` returns."""
-
-    question: str
-    kind: Literal["tool", "direct"]
-    code: str | None = None
-    output: str | None = None
-    answer: str = ""
-    error: str | None = None
-    results: list[ToolRun] = Field(default_factory=list)
-    timings: Timings = Field(default_factory=Timings)
-    reply: str = ""  # the model's raw first reply, for debugging and evaluation
+__all__ = ["Answer", "Generate", "Timings", "ask"]
 
 
 def ask(
@@ -59,10 +32,12 @@ def ask(
     on_text: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
     constrain: bool = True,
+    grounded: bool = True,
 ) -> Answer:
     """Answer one question about the project at root. Cancellation raises model.Cancelled.
     With constrain, the first reply is decoded under the workspace's grammar
-    (agent/grammar.py): a snippet can name only tools, fields and paths that exist."""
+    (agent/grammar.py): a snippet can name only tools, fields and paths that exist. With
+    grounded, a direct answer's text comes from documentation (agent/grounding.py)."""
     start = time.perf_counter()
     timings = Timings()
     cancel = cancel or threading.Event()
@@ -88,41 +63,12 @@ def ask(
             answer.answer = parse(final.text).text or answer.answer
     elif not reply.text:
         answer.error = "the model gave an empty answer"
+    elif grounded and not cancel.is_set():
+        tool_start = time.perf_counter()
+        answer = ground(answer, root, limits)
+        timings.tool = time.perf_counter() - tool_start
     timings.total = time.perf_counter() - start
     answer.timings = timings
-    return answer
-
-
-# What the editor's "explain" action runs: the rule's documentation, from the tool.
-_EXPLAIN = """doc = explain_rule({rule!r})
-if doc.success:
-    print(f"{{doc.code}} {{doc.name}} ({{doc.tool}})")
-    print(doc.what)
-    if doc.why:
-        print()
-        print("Why:", doc.why)
-    if doc.example:
-        print()
-        print("Example:", doc.example)
-    if doc.fix:
-        print()
-        print("Fix:", doc.fix)
-else:
-    print(doc.parse_error)"""
-
-
-def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None = None) -> Answer:
-    """A rule explained from its tool's own documentation, with no model: the caller knows
-    the rule (a diagnostic's code), so nothing needs choosing. where, the diagnostic and its
-    line, comes first in the answer."""
-    start = time.perf_counter()
-    code = _EXPLAIN.format(rule=rule)
-    ran = run_code(code, root, limits)
-    answer = Answer(question=f"Explain {rule}", kind="tool", code=code, output=ran.output)
-    answer.error, answer.results = ran.error, ran.results
-    told = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
-    answer.answer = f"{where}\n\n{told}" if where else told
-    answer.timings = Timings(tool=time.perf_counter() - start, total=time.perf_counter() - start)
     return answer
 
 

@@ -2,9 +2,10 @@
 
 Inside it: no network (a network namespace of its own, loopback only), its own process
 tree (killing bwrap kills everything it started), a filesystem that holds only the system's
-programs and libraries, the Python installations and tools it runs, and the workspace, all
-read-only; the only places it can write are a private /tmp (gone with the run) and a cache
-folder of its own for that workspace (compiled modules). Home folders, the server's files
+programs and libraries, the Python installations and tools it runs, the documentation index
+(tools/docs.py) and the workspace, all read-only; the only places it can write are a
+private /tmp (gone with the run) and a cache folder of its own for that workspace (compiled
+modules). Home folders, the server's files
 and its environment are not there at all, so a symlink in the workspace that leads out
 leads nowhere.
 
@@ -18,6 +19,7 @@ import hashlib
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import punie_lsp
 from punie_lsp.cache import cache_dir
+from punie_lsp.tools import docs
 from punie_lsp.tools.paths import project_python
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,10 @@ def command(argv: list[str], root: str | None, env: dict[str, str]) -> list[str]
     )
     cache = _cache(root)
     inside = {**env, "HOME": "/tmp", "TMPDIR": "/tmp", "XDG_CACHE_HOME": str(cache)}
+    index = _docs_index()
+    if index is not None:  # python_docs reads the one index, built out here
+        paths.append(index)
+        inside[docs.INDEX_VARIABLE] = index
     setenv = [a for k, v in inside.items() for a in ("--setenv", k, v)]
     return [
         wall.bwrap,
@@ -127,6 +134,13 @@ def command(argv: list[str], root: str | None, env: dict[str, str]) -> list[str]
         "--chdir", "/tmp",
         "--", *argv,
     ]  # fmt: skip
+
+
+def _docs_index() -> str | None:
+    try:
+        return str(docs.ensure_index())
+    except (OSError, sqlite3.Error):  # no cache to keep it in: the tool builds its own
+        return None
 
 
 def _base(flags: tuple[str, ...]) -> list[str]:

@@ -124,7 +124,7 @@ def namespace(
 
     def bind(tool: Tool) -> Any:
         def call(path: str | None = None) -> Any:
-            if tool.argument == "rule":  # a rule's code, not a path
+            if tool.argument in ("rule", "query"):  # a rule's code or words, not a path
                 where = str(path or "")
             # No path: what the project's own configuration selects (not read_file's).
             elif path is None and tool.argument == "path":

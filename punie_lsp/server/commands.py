@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field, ValidationError
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.uris import to_fs_path
 
-from punie_lsp.agent.loop import Answer, ask, explain
+from punie_lsp.agent.grounding import explain
+from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.agent.sandbox import Limits
 from punie_lsp.model.generation import Backend, Cancelled, ModelError
 from punie_lsp.server.progress import Progress

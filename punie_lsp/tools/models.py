@@ -112,6 +112,23 @@ class RuleDoc(BaseModel):
     parse_error: str | None = None
 
 
+class Passage(BaseModel):
+    title: str  # the section heading, or the documented name (str.zfill)
+    text: str
+    source: str  # where it comes from, as an answer quotes it
+    score: float  # bm25, higher is better
+
+
+class DocsResult(BaseModel):
+    """Passages of Python's documentation that answer a question (tools/docs.py)."""
+
+    success: bool
+    query: str = ""
+    found: bool = False  # False: nothing in the documentation covers the question
+    passages: list[Passage] = Field(default_factory=list)
+    parse_error: str | None = None
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 

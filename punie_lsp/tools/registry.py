@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from punie_lsp.tools import files, pytest, ruff, rules, ty
+from punie_lsp.tools import docs, files, pytest, ruff, rules, ty
 from punie_lsp.tools.models import (
+    DocsResult,
     Finding,
     RuffResult,
     RuleDoc,
@@ -38,12 +39,13 @@ class Tool:
     summary: Callable[[Any], str] = lambda result: ""
     wording: Wording = field(default_factory=Wording)
     # What the one argument is: a workspace path (a file or folder; none: the project's
-    # configuration), a workspace file, or a rule's code. The sandbox checks a path exists,
-    # and the grammar offers only existing ones (agent/grammar.py).
-    argument: Literal["path", "file", "rule"] = "path"
+    # configuration), a workspace file, a rule's code, or a question in words. The sandbox
+    # checks a path exists, and the grammar offers only existing ones (agent/grammar.py).
+    argument: Literal["path", "file", "rule", "query"] = "path"
     # In the system prompt. The prompt is what the shipped adapter was trained with, so a
     # tool joins it when the adapter is retrained on data that uses it; until then it is
-    # reached without the model (explain_rule: the editor's "explain" action).
+    # reached without the model (explain_rule: the editor's "explain" action; python_docs:
+    # what grounds a direct answer, agent/loop.py).
     in_prompt: bool = True
 
 
@@ -64,6 +66,10 @@ TOOLS: tuple[Tool, ...] = (
     Tool(
         "explain_rule", "rule", "explain_rule", rules.explain_rule, RuleDoc,
         summary=rules.summary, wording=rules.WORDING, argument="rule", in_prompt=False,
+    ),
+    Tool(
+        "python_docs", "docs", "python_docs", docs.python_docs, DocsResult,
+        summary=docs.summary, wording=docs.WORDING, argument="query", in_prompt=False,
     ),
 )  # fmt: skip
 

@@ -74,11 +74,12 @@ def _ty(name: str, cwd: str | Path | None, timeout: float) -> RuleDoc:
     text = done.stdout
     parts = sections(text)
     level = re.search(r"^Default level: *([^|\n]+)", text, re.M)
+    heading = re.search(r"^# +(\S+)", text, re.M)  # the rule's name now: ty renames rules
     return RuleDoc(
         success=True,
         tool="ty",
         code=name,
-        name=name,
+        name=heading.group(1) if heading else name,
         what=parts.get("what it does", ""),
         why=parts.get("why is this bad?", ""),
         example=parts.get("examples", parts.get("example", "")),

@@ -12,11 +12,16 @@ tests/test_fixture_facts.py checks. Two files, reported apart:
 - eval_heldout.json (split "heldout", the headline): a project no training data comes from
   (examples/mdquill: tests in testing/, nested packages, names unlike the training data's),
   in a user's and the editor's own wording;
+- eval_docs.json (split "docs"): rules to explain, general Python questions and questions
+  nothing documents, scored on words of the documentation itself (the rule's text, the
+  passage's) or on the answer's saying it found nothing;
 - eval_questions.json (split "trained"): held-out questions about the projects the training
   data is generated from, which measures recall of those projects as much as anything.
 
 Every snippet is also audited (`snippet_problems`) for a tool, field or path that does not
-exist: the count the grammar (agent/grammar.py) is there to keep at zero.
+exist: the count the grammar (agent/grammar.py) is there to keep at zero; and every direct
+answer that is not conversation for whether a documentation tool grounded it (`ungrounded`):
+the count agent/grounding.py is there to keep at zero.
 
     uv run punie-lsp eval [--model DIR] [--adapter DIR|none] [--questions FILE] [--limit N]
                           [--json FILE] [--no-grammar]
@@ -39,14 +44,18 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.agent.grammar import METHODS
+from punie_lsp.agent.grounding import is_conversation
 from punie_lsp.agent.loop import Answer, Generate, ask
 from punie_lsp.agent.policy import SAFE_BUILTINS
 from punie_lsp.tools.registry import NAMES, result_fields
+from punie_lsp.tools.registry import TOOLS as TOOLS_LIST
 
 QUESTIONS = Path(__file__).parent / "eval_questions.json"
 HELDOUT = Path(__file__).parent / "eval_heldout.json"
+DOCS = Path(__file__).parent / "eval_docs.json"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOOLS = set(NAMES)
+PATH_TOOLS = {tool.name for tool in TOOLS_LIST if tool.argument in ("path", "file")}
 ATTRIBUTES = result_fields() | set(METHODS)
 
 
@@ -67,6 +76,7 @@ class Score:
     split: str = "trained"
     problems: list[str] = field(default_factory=list)  # missing tools, fields, paths
     generation_seconds: float = 0.0
+    ungrounded: bool = False  # a direct answer, not conversation, that no document backs
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -106,13 +116,24 @@ def snippet_problems(code: str | None, root: Path) -> list[str]:
             name = node.func.id
             if name not in callable_names:
                 problems.append(f"no tool or builtin {name}")
-            elif name in TOOLS and node.args and isinstance(node.args[0], ast.Constant):
+            elif name in PATH_TOOLS and node.args and isinstance(node.args[0], ast.Constant):
                 path = str(node.args[0].value)
                 if not (root / path).exists():
                     problems.append(f"no path {path}")
         elif isinstance(node, ast.Attribute) and node.attr not in ATTRIBUTES:
             problems.append(f"no field {node.attr}")
     return problems
+
+
+# The documentation tools: they take a rule or a question, not a path.
+GROUNDING_TOOLS = {tool.name for tool in TOOLS_LIST if tool.argument in ("rule", "query")}
+
+
+def ungrounded(answer: Answer) -> bool:
+    """A direct answer stating something no documentation tool gave: model prose."""
+    if answer.kind != "direct" or not answer.answer or is_conversation(answer.question):
+        return False
+    return not any(run.tool in GROUNDING_TOOLS for run in answer.results)
 
 
 def root_of(item: dict[str, Any]) -> Path:
@@ -149,6 +170,7 @@ def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
         generation_seconds=answer.timings.generation,
         split=item.get("split", "trained"),
         problems=snippet_problems(answer.code, root_of(item)),
+        ungrounded=ungrounded(answer),
     )
 
 
@@ -157,17 +179,20 @@ def evaluate(
     items: Iterable[dict[str, Any]],
     progress: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda x: x,
     constrain: bool = True,
+    grounded: bool = True,
 ) -> list[Score]:
     scores = []
     for item in progress(list(items)):
         start = time.perf_counter()
-        answer = ask(item["question"], root_of(item), generate, constrain=constrain)
+        root = root_of(item)
+        answer = ask(item["question"], root, generate, constrain=constrain, grounded=grounded)
         scores.append(score(item, answer, time.perf_counter() - start))
     return scores
 
 
 SPLITS = {
     "heldout": "Held-out project (examples/mdquill, no training data from it)",
+    "docs": "Documentation questions (rules, Python, nothing to find; examples/mdquill)",
     "trained": "Trained projects (held-out questions about the projects the data comes from)",
 }
 
@@ -187,7 +212,7 @@ def report(scores: list[Score], wall: float) -> str:
         for s in failures:
             lines.append(
                 f"- [{s.split}] {s.question!r}: missing {s.missing}; problems {s.problems};"
-                f" reply {s.reply[:300]!r}"
+                f" reply {s.reply[:300]!r}; answer {s.output[:200]!r}"
             )
     return "\n".join(lines)
 
@@ -210,7 +235,8 @@ def _table(scores: list[Score]) -> list[str]:
         "",
         f"strict: {passed}/{len(scores)} ({100 * passed / max(len(scores), 1):.0f} %), "
         f"tool-or-direct: {sum(s.kind_ok for s in scores)}/{len(scores)}, "
-        f"snippets naming a missing tool, field or path: {invalid}",
+        f"snippets naming a missing tool, field or path: {invalid}, "
+        f"direct answers no document backs: {sum(s.ungrounded for s in scores)}",
     ]
     return lines
 
@@ -225,6 +251,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-grammar", dest="grammar", action="store_false",
         help="decode without the workspace grammar (to measure what it changes)",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-grounding", dest="grounded", action="store_false",
+        help="keep the model's own direct answers (to measure what grounding changes)",
+    )  # fmt: skip
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--json", type=Path, default=None, help="write every score here")
 
@@ -236,12 +266,13 @@ def run(args: argparse.Namespace) -> int:
 
     host = make_host(ModelSpec(model=args.model, adapter=args.adapter))
     host.wait_loaded()
-    files = [args.questions] if args.questions else [HELDOUT, QUESTIONS]
+    files = [args.questions] if args.questions else [HELDOUT, DOCS, QUESTIONS]
     items = [item for path in files for item in load_questions(path)][: args.limit]
     start = time.perf_counter()
     scores = evaluate(
-        host.generate, items, lambda x: tqdm(x, desc="evaluating"), constrain=args.grammar
-    )
+        host.generate, items, lambda x: tqdm(x, desc="evaluating"),
+        constrain=args.grammar, grounded=args.grounded,
+    )  # fmt: skip
     wall = time.perf_counter() - start
     host.stop()
     print(f"model: {host.description}")

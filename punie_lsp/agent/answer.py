@@ -1,0 +1,33 @@
+"""What the agent answers: the Answer that `punie-lsp ask --json` prints, and its timings."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from punie_lsp.agent.results import ToolRun
+
+
+class Timings(BaseModel):
+    load: float = 0.0  # waiting for the model to finish loading
+    prompt: float = 0.0  # prompt processing, until the first token
+    generation: float = 0.0
+    tool: float = 0.0  # the sandbox run, typed tools included
+    total: float = 0.0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    generation_tokens: int = 0
+    corrected_tokens: int = 0  # greedy tokens the grammar turned down
+
+
+class Answer(BaseModel):
+    """What `punie-lsp ask --json` prints and `punie.ask` returns."""
+
+    question: str
+    kind: Literal["tool", "direct"]
+    code: str | None = None
+    output: str | None = None
+    answer: str = ""
+    error: str | None = None
+    results: list[ToolRun] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    reply: str = ""  # the model's raw first reply, for debugging and evaluation

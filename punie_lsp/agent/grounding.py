@@ -1,0 +1,125 @@
+"""Answers from documentation: a rule's (explain_rule), Python's (python_docs).
+
+A small model explains from memory with fluent nonsense, so no prose of its own reaches the
+user as a fact. When it answers directly, the answer is rebuilt from what a tool found: the
+rule the question names, or the passages of Python's documentation and punie's reviewed
+answers that cover the question; where nothing does, the answer says so. Conversation
+("thanks", "good morning") states no fact and keeps the model's words.
+"""
+
+import re
+import sys
+import time
+from pathlib import Path
+
+from punie_lsp.agent.answer import Answer, Timings
+from punie_lsp.agent.sandbox import Limits, run_code
+from punie_lsp.tools.docs import REVIEWED_SOURCE, terms
+from punie_lsp.tools.models import DocsResult, RuleDoc
+
+# What the editor's "explain" action and a question that names a rule run.
+_EXPLAIN = """doc = explain_rule({rule!r})
+if doc.success:
+    title = doc.code if doc.name == doc.code else f"{{doc.code}} {{doc.name}}"
+    print(f"{{title}} ({{doc.tool}})")
+    print(doc.what)
+    if doc.why:
+        print()
+        print("Why:", doc.why)
+    if doc.example:
+        print()
+        print("Example:", doc.example)
+    if doc.fix:
+        print()
+        print("Fix:", doc.fix)
+else:
+    print(doc.parse_error)"""
+
+_DOCS = """found = python_docs({question!r})
+for passage in found.passages[:{quoted}]:
+    print(f"From {{passage.source}}:")
+    print(passage.text)
+    print()
+if not found.found:
+    print({nothing!r})"""
+
+QUOTED = 2  # passages an answer quotes
+NOTHING = (
+    "I found nothing about this in the documentation of Python {version} or in punie's "
+    "reviewed answers, so I will not guess. I can run ty, ruff or pytest on this project, "
+    "read one of its files, or explain a ruff or ty rule (for example F401)."
+)
+
+# Words of greetings, thanks and farewells: a question made only of these (and of words with
+# no topic, tools/docs.py) is conversation.
+_CONVERSATION_WORDS = """
+    hello hi hey hiya there good morning afternoon evening night day thanks thank thx
+    cheers many lot ok okay great cool nice awesome perfect fine bye goodbye see later
+    welcome punie
+"""
+_CONVERSATION = frozenset(_CONVERSATION_WORDS.split())
+# A ruff code (F401, SIM103, PLR0913) or a ty rule name (missing-attribute) in a question.
+_RULE = re.compile(r"\b([A-Z]{1,4}[0-9]{2,4})\b|\b([a-z]+(?:-[a-z]+)+)\b")
+
+
+def is_conversation(question: str) -> bool:
+    return all(word in _CONVERSATION for word in terms(question))
+
+
+def named_rules(question: str) -> list[str]:
+    """The rule codes and kebab-case names the question names, in order (each is checked
+    against ruff's and ty's own lists by explain_rule)."""
+    return list(dict.fromkeys(m.group(1) or m.group(2) for m in _RULE.finditer(question)))
+
+
+def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None = None) -> Answer:
+    """A rule explained from its tool's own documentation, with no model: the caller knows
+    the rule (a diagnostic's code), so nothing needs choosing. where, the diagnostic and its
+    line, comes first in the answer."""
+    start = time.perf_counter()
+    code = _EXPLAIN.format(rule=rule)
+    ran = run_code(code, root, limits)
+    answer = Answer(question=f"Explain {rule}", kind="tool", code=code, output=ran.output)
+    answer.error, answer.results = ran.error, ran.results
+    told = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
+    answer.answer = f"{where}\n\n{told}" if where else told
+    answer.timings = Timings(tool=time.perf_counter() - start, total=time.perf_counter() - start)
+    return answer
+
+
+def ground(answer: Answer, root: str | Path, limits: Limits | None = None) -> Answer:
+    """answer, a direct one, with its text taken from documentation: the rule its question
+    names, else the passages that cover the question. The model's own words stay only for
+    conversation, or where they are the reviewed answer the documentation search found."""
+    if is_conversation(answer.question):
+        return answer
+    for rule in named_rules(answer.question):
+        explained = explain(rule, root, limits=limits)
+        if explained.results and RuleDoc.model_validate(explained.results[0].result).success:
+            return _grounded(answer, explained)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    nothing = NOTHING.format(version=version)
+    code = _DOCS.format(question=answer.question, quoted=QUOTED, nothing=nothing)
+    ran = run_code(code, root, limits)
+    looked = Answer(question=answer.question, kind="direct", code=code, output=ran.output)
+    looked.error, looked.results = ran.error, ran.results
+    looked.answer = ran.output.strip() if ran.error is None else f"The search failed: {ran.error}"
+    if ran.results:
+        reviewed = _reviewed(DocsResult.model_validate(ran.results[0].result), answer.answer)
+        looked.answer = reviewed or looked.answer
+    return _grounded(answer, looked)
+
+
+def _reviewed(found: DocsResult, prose: str) -> str | None:
+    """The model's words, quoted with their source, where they are a reviewed answer that
+    the search found for the question."""
+    for passage in found.passages:
+        if passage.source == REVIEWED_SOURCE and passage.text.strip() == prose.strip():
+            return f"{prose.strip()}\n\n(From {REVIEWED_SOURCE}.)"
+    return None
+
+
+def _grounded(model: Answer, tool: Answer) -> Answer:
+    """The model's answer with the tool's text, code, output and results."""
+    kept = ("answer", "code", "output", "error", "results")
+    return model.model_copy(update={name: getattr(tool, name) for name in kept})
