@@ -18,9 +18,15 @@ One run measures, on fixed Code Mode questions with greedy decoding:
   decode bound it sets for each weight format: bandwidth / bytes of weights per token;
 - held out: the model alone (shipped adapter) and llama.cpp on the 54 evaluation questions,
   which are in no training split, so the whole-reply guess (model/recall.py) is measured on
-  questions it has never seen; with the guess on and off.
+  questions it has never seen; with the guess on and off;
+- the grammar and the documentation tools in the warm answer: `ask` end to end on the
+  held-out project's and the documentation questions, with the workspace grammar on and
+  off (its peer: the same path unconstrained): the answer's median, the grammar's writing
+  and its per-token cost while decoding, and the documentation tools' time in a direct
+  answer (`--constraint-only` runs only this).
 
     uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2] [--shipped-only]
+                                 [--constraint-only]
 """
 
 import argparse
@@ -167,6 +173,37 @@ def held_out(questions: list[dict[str, Any]]) -> dict[str, Any]:
     return rows
 
 
+def constraint_cost(runs: int) -> dict[str, dict[str, list[float]]]:
+    """ask() on the held-out project's and the documentation questions, grammar on and off,
+    alternating per question so that drift hits both alike; the first pass warms up."""
+    from punie_lsp.agent import sandbox
+    from punie_lsp.agent.loop import ask
+    from punie_lsp.model.host import ModelHost
+    from punie_lsp.training.evaluate import DOCS, HELDOUT, load_questions, root_of
+
+    items = load_questions(HELDOUT) + load_questions(DOCS)
+    sandbox.prestart(root_of(items[0]))
+    host = ModelHost().start()
+    host.wait_loaded()
+    rows: dict[str, dict[str, list[float]]] = {
+        name: {"total": [], "grammar": [], "per_token": [], "docs": []} for name in ("on", "off")
+    }
+    ask(items[0]["question"], root_of(items[0]), host.generate)  # warm-up
+    for item in items:
+        for _ in range(runs):
+            for name, constrain in (("on", True), ("off", False)):
+                answer = ask(item["question"], root_of(item), host.generate, constrain=constrain)
+                t, row = answer.timings, rows[name]
+                row["total"].append(t.total)
+                row["grammar"].append(t.grammar)
+                if t.generation_tokens:
+                    row["per_token"].append(t.constraint / t.generation_tokens)
+                if answer.kind == "direct" and answer.results:
+                    row["docs"].append(t.tool)
+    host.stop()
+    return rows
+
+
 def ensure_llama() -> Path | None:
     python = LLAMA_VENV / "bin" / "python"
     probe = [str(python), "-c", "import llama_cpp"]
@@ -219,11 +256,18 @@ def main() -> None:
         "--shipped-only", action="store_true", help="only the shipped path: no base-weights "
         "rows, no held-out questions (minutes faster, for comparing settings)",
     )  # fmt: skip
+    parser.add_argument(
+        "--constraint-only", action="store_true",
+        help="only the grammar and documentation-tool costs in the warm answer",
+    )  # fmt: skip
     args = parser.parse_args()
     from punie_lsp.model.blas import preloaded, reexec_with_openblas
 
     reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
     print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}; {len(QUESTIONS)} questions")
+    if args.constraint_only:
+        print_constraint_cost(constraint_cost(args.runs))
+        return
 
     from punie_lsp.model.embedded import gguf_path
     from punie_lsp.model.lookup import DRAFT_TOKENS
@@ -306,6 +350,32 @@ def main() -> None:
                 f"ratio of reply tok/s to llama.cpp, held out, reply guess {name}: {ratio:.2f} "
                 f"(tool questions {median(tools) / median(peer_tools):.2f})"
             )
+
+    print_constraint_cost(constraint_cost(1))
+
+
+def print_constraint_cost(rows: dict[str, dict[str, list[float]]]) -> None:
+    on, off = rows["on"], rows["off"]
+    print(
+        f"\nthe grammar in the warm answer: ask() end to end, held-out project and documentation"
+        f" questions, {len(on['total'])} answers each way, medians [spread]"
+    )
+    print("| decoding | answer (s) | grammar written (ms) | grammar per token (us) |")
+    print("|---|---|---|---|")
+    for name, r in rows.items():
+        per_token = median(r["per_token"]) * 1e6 if r["per_token"] else 0.0
+        print(
+            f"| grammar {name} | {median(r['total']):.2f} [{spread(r['total'])}] | "
+            f"{median(r['grammar']) * 1e3:.1f} | {per_token:.0f} |"
+        )
+    print(
+        f"ratio of answer time, grammar on / off: {median(on['total']) / median(off['total']):.2f}"
+    )
+    if on["docs"]:
+        print(
+            f"documentation tools in a direct answer (grounding, {len(on['docs'])} answers): "
+            f"median {median(on['docs']):.2f} s [{spread(on['docs'])}]"
+        )
 
 
 if __name__ == "__main__":

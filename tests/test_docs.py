@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from punie_lsp.agent.answer import Answer
-from punie_lsp.agent.grounding import NOTHING, ground, is_conversation, named_rules
+from punie_lsp.agent.grounding import (
+    NOTHING,
+    ground,
+    is_conversation,
+    named_rules,
+    rule_to_explain,
+)
 from punie_lsp.tools import docs
 from punie_lsp.tools.docs import REVIEWED_SOURCE, python_docs, terms
 
@@ -127,3 +133,33 @@ def test_conversation_keeps_the_model_s_words(question: str) -> None:
 
 def test_a_python_question_is_not_conversation() -> None:
     assert not is_conversation("What is a good way to sort a list?")
+
+
+@pytest.mark.parametrize(
+    ("question", "rule"),
+    [
+        ("Why does ruff complain about B006?", "B006"),
+        ("What is ruff's rule UP006 about?", "UP006"),
+        ("Explain this problem [E501]: Line too long (120 > 88)", "E501"),
+        ("What does the ty rule invalid-return-type check?", "invalid-return-type"),
+        ("What does missing-attribute mean?", "missing-attribute"),
+        ("Which files have F401?", None),  # where the project breaks it: a tool question
+        ("What does F401 mean in src/mdquill/parsing/tokenz.py?", None),
+        ("Explain F401 and E501", None),  # two rules: the model chooses
+    ],
+)
+def test_which_questions_ask_to_explain_a_rule(question: str, rule: str | None) -> None:
+    assert rule_to_explain(question) == rule
+
+
+def test_a_rule_question_is_answered_without_the_model() -> None:
+    from punie_lsp.agent.loop import ask
+    from punie_lsp.model.generation import GenerateRequest, Generation
+
+    def no_model(request: GenerateRequest) -> Generation:
+        raise AssertionError("the model was asked")
+
+    answer = ask("Why does ruff complain about B006?", MDQUILL, no_model)
+    assert answer.question == "Why does ruff complain about B006?"
+    assert [run.tool for run in answer.results] == ["explain_rule"]
+    assert "mutable objects as function argument defaults" in answer.answer

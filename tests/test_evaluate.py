@@ -110,6 +110,7 @@ def test_scores_real_replies() -> None:
             "It yields, one at a time, one at a time.",  # real, and wrong
         ),
         items,
+        grounded=False,  # the model's own words, scored as they are
     )
     right, wrong_tool, broken, hello, yield_ = scores
     assert right.passed and right.facts_ok
@@ -121,6 +122,10 @@ def test_scores_real_replies() -> None:
     assert not broken.passed and not broken.ran_ok and not broken.tool_ok
     assert hello.passed
     assert not yield_.passed and yield_.kind_ok and yield_.missing == ["generat"]
+    assert yield_.ungrounded and not hello.ungrounded  # conversation states no fact
+    # Grounded, the same wrong words give way to what the documentation says.
+    (documented,) = evaluate(replay("It yields, one at a time, one at a time."), items[-1:])
+    assert documented.passed and not documented.ungrounded
     text = report(scores, 1.0)
     assert "strict: 2/5 (40 %)" in text and "tool-or-direct: 5/5" in text
 

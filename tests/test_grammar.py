@@ -128,3 +128,16 @@ def test_the_paths_are_the_workspaces_own(tmp_path: Path) -> None:
     (tmp_path / ".venv" / "x.py").write_text("")
     files, folders = workspace_paths(tmp_path)
     assert files == ["pkg/a.py"] and folders == [".", "pkg"]
+
+
+def test_the_end_of_turn_after_a_whole_call_is_not_a_correction(vocabulary, tokenizer) -> None:
+    import mlx.core as mx
+
+    from punie_lsp.model.constraint import Constraint
+
+    constraint = Constraint(vocabulary, reply_grammar(MDQUILL))
+    ids = tokenizer.encode(call("print(1)"), add_special_tokens=False).ids
+    logits = mx.zeros((tokenizer.get_vocab_size(),))
+    assert [constraint.choose(logits, token) for token in ids] == ids
+    eos = tokenizer.token_to_id("<|im_end|>")
+    assert constraint.choose(logits, eos) == eos and constraint.corrected == 0

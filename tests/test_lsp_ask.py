@@ -273,7 +273,7 @@ async def test_model_code_actions(tmp_path: Path) -> None:
             types.ExecuteCommandParams(command="punie.ask", arguments=[argument])
         )
         assert isinstance(done, dict)
-        assert done["kind"] == "tool" and done["error"] is None
+        assert done["kind"] == "direct" and done["error"] is None
         assert done["answer"].startswith("tests/test_transfers.py:13: ")
         assert "\n    import os\n" in done["answer"]
         assert "F401 unused-import (ruff)" in done["answer"]

@@ -17,6 +17,8 @@ class Timings(BaseModel):
     cached_tokens: int = 0
     generation_tokens: int = 0
     corrected_tokens: int = 0  # greedy tokens the grammar turned down
+    grammar: float = 0.0  # writing the workspace's grammar (its paths listed)
+    constraint: float = 0.0  # applying it while decoding (model/constraint.py)
 
 
 class Answer(BaseModel):

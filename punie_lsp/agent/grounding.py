@@ -60,6 +60,18 @@ _CONVERSATION_WORDS = """
 _CONVERSATION = frozenset(_CONVERSATION_WORDS.split())
 # A ruff code (F401, SIM103, PLR0913) or a ty rule name (missing-attribute) in a question.
 _RULE = re.compile(r"\b([A-Z]{1,4}[0-9]{2,4})\b|\b([a-z]+(?:-[a-z]+)+)\b")
+# The editor's own "explain" wording (server/ask_actions.py), typed or sent.
+_EDITOR_EXPLAIN = re.compile(r"^Explain this problem \[([^\]]+)\]")
+# A question that asks what a rule is, not where the project breaks it: a cue to explain, and
+# neither a path nor words about the project's files.
+_EXPLAIN_CUE = re.compile(
+    r"\b(explain|mean|means|meaning|about|why|complain\w*|what is|what's|what does|describe)\b",
+    re.IGNORECASE,
+)
+_PROJECT_CUE = re.compile(
+    r"/|\.py\b|\b(which|where|how many|count|list|show|fix\w*|files?|lines?|project|here)\b",
+    re.IGNORECASE,
+)
 
 
 def is_conversation(question: str) -> bool:
@@ -72,6 +84,22 @@ def named_rules(question: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) or m.group(2) for m in _RULE.finditer(question)))
 
 
+def rule_to_explain(question: str) -> str | None:
+    """The rule a question asks to have explained (its documentation answers it, no model
+    needed), if it asks that; explain_rule still checks that the rule exists."""
+    if editor := _EDITOR_EXPLAIN.match(question):
+        return editor.group(1)
+    if not _EXPLAIN_CUE.search(question) or _PROJECT_CUE.search(question):
+        return None
+    named = named_rules(question)
+    return named[0] if len(named) == 1 else None
+
+
+def explained(answer: Answer) -> bool:
+    """Whether explain() found the rule's documentation."""
+    return bool(answer.results) and RuleDoc.model_validate(answer.results[0].result).success
+
+
 def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None = None) -> Answer:
     """A rule explained from its tool's own documentation, with no model: the caller knows
     the rule (a diagnostic's code), so nothing needs choosing. where, the diagnostic and its
@@ -79,7 +107,7 @@ def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None 
     start = time.perf_counter()
     code = _EXPLAIN.format(rule=rule)
     ran = run_code(code, root, limits)
-    answer = Answer(question=f"Explain {rule}", kind="tool", code=code, output=ran.output)
+    answer = Answer(question=f"Explain {rule}", kind="direct", code=code, output=ran.output)
     answer.error, answer.results = ran.error, ran.results
     told = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
     answer.answer = f"{where}\n\n{told}" if where else told
@@ -94,9 +122,9 @@ def ground(answer: Answer, root: str | Path, limits: Limits | None = None) -> An
     if is_conversation(answer.question):
         return answer
     for rule in named_rules(answer.question):
-        explained = explain(rule, root, limits=limits)
-        if explained.results and RuleDoc.model_validate(explained.results[0].result).success:
-            return _grounded(answer, explained)
+        documented = explain(rule, root, limits=limits)
+        if explained(documented):
+            return _grounded(answer, documented)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     nothing = NOTHING.format(version=version)
     code = _DOCS.format(question=answer.question, quoted=QUOTED, nothing=nothing)

@@ -12,7 +12,7 @@ from pathlib import Path
 from punie_lsp import prompt
 from punie_lsp.agent.answer import Answer, Timings
 from punie_lsp.agent.grammar import reply_grammar
-from punie_lsp.agent.grounding import ground
+from punie_lsp.agent.grounding import explain, explained, ground, rule_to_explain
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.sandbox import Limits, run_code
 from punie_lsp.model.generation import GenerateRequest, Generation
@@ -45,7 +45,15 @@ def ask(
     def request(turns: list[dict[str, str]], grammar: str | None = None) -> GenerateRequest:
         return GenerateRequest(turns, max_tokens, prompt.STOP, on_text, cancel, grammar)
 
+    if grounded and (rule := rule_to_explain(question)):
+        # What a rule means is in its documentation: no model needed to pick the tool.
+        documented = explain(rule, root, limits=limits)
+        if explained(documented):
+            documented.question = question
+            documented.timings.total = time.perf_counter() - start
+            return documented
     grammar = reply_grammar(Path(root)) if constrain else None
+    timings.grammar = time.perf_counter() - start
     first = generate(request(prompt.messages(question), grammar))
     _count(timings, first)
     reply = parse(first.text)
@@ -79,3 +87,4 @@ def _count(timings: Timings, generation: Generation) -> None:
     timings.cached_tokens += generation.cached_tokens
     timings.generation_tokens += generation.generation_tokens
     timings.corrected_tokens += generation.corrected_tokens
+    timings.constraint += generation.constraint_seconds

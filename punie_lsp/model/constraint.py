@@ -10,6 +10,7 @@ is a rejected draft.
 """
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,14 +35,25 @@ class Constraint:
     """One generation's grammar state: feed it each position's logits and greedy token."""
 
     def __init__(self, tokenizer: llguidance.LLTokenizer, grammar: str) -> None:
+        start = time.perf_counter()
         self._matcher = llguidance.LLMatcher(tokenizer, grammar, log_level=0)
         if self._matcher.is_error():
             raise ValueError(f"invalid grammar: {self._matcher.get_error()}")
         self.corrected = 0  # greedy tokens the grammar turned down
+        self.seconds = time.perf_counter() - start  # spent here: the grammar's whole cost
 
     def choose(self, logits: mx.array, greedy: int) -> int:
         """The greedy token among those the grammar allows, consumed. logits: one position."""
+        start = time.perf_counter()
+        try:
+            return self._choose(logits, greedy)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _choose(self, logits: mx.array, greedy: int) -> int:
         matcher = self._matcher
+        if matcher.is_stopped():  # the reply is whole (a call's close): the end-of-turn is free
+            return greedy
         if matcher.try_consume_tokens([greedy]) == 1:
             return greedy
         allowed = np.unpackbits(

@@ -49,6 +49,7 @@ class Generation:
     passes: int = 0  # forward passes of the model, the prompt's included
     corrected_tokens: int = 0  # greedy tokens the grammar turned down (model/constraint.py)
     constrained: bool = False  # decoded under the request's grammar
+    constraint_seconds: float = 0.0  # of the generation, spent applying the grammar
 
 
 class Backend:

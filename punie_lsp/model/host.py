@@ -289,6 +289,7 @@ class ModelHost(Backend):
         result.passes = stats.passes
         if constraint is not None:
             result.constrained, result.corrected_tokens = True, constraint.corrected
+            result.constraint_seconds = constraint.seconds
         return result
 
 

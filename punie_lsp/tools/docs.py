@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import inspect
 import json
+import keyword
 import math
 import os
 import re
@@ -50,11 +51,14 @@ _STOP_WORDS = """
     mean means meaning my of on or please python s should show so some tell than that
     the their them then there these this those to use used uses using want was way we
     what when where which who why will with work works would you your
+    difference differences differ between versus vs compare one two given whether every
+    keep keeping while best good quick quickly easy easily correct correctly right proper
+    properly example examples keyword keywords statement statements clause like
 """
 _STOP = frozenset(_STOP_WORDS.split())
 _WORD = re.compile(r"[A-Za-z0-9]+")
 MAX_PASSAGE = 900  # characters of a passage kept in the index and the result
-COVERAGE = 0.6  # of the question's idf weight a passage must contain
+COVERAGE = 0.7  # of the question's idf weight a passage must contain
 CANDIDATES = 40
 
 
@@ -189,19 +193,26 @@ def _first(doc: str) -> str:
 
 
 # A keyword that is also an English word ("with", "for", "is") is a topic where the question
-# marks it as code: quoted, or named as a statement, keyword, clause, operator or loop.
+# marks it as code: quoted, or followed by statement, keyword, clause, operator or loop. After
+# a keyword that word counts too, as the reference's own ("with statement": the section, not
+# every "with"; "nonlocal keyword": the "nonlocal" statement).
 _AS_CODE = re.compile(
-    r"[`'\"](\w+)[`'\"]"
-    r"|\b(\w+) +(?:statement|keyword|clause|operator|loop|block)s?\b"
-    r"|\b(?:statement|keyword|operator) +(\w+)",
+    r"[`'\"](\w+)[`'\"]|\b(\w+) +(statement|keyword|clause|operator|loop|block)s?\b",
     re.IGNORECASE,
 )
 
 
 def terms(question: str) -> list[str]:
     """The question's words that can say what it is about, in order, once each."""
-    code = {w.lower() for m in _AS_CODE.finditer(question) for w in m.groups() if w}
-    words = (w.lower() for w in _WORD.findall(question))
+    code: dict[str, None] = {}  # ordered, so the same question makes the same query
+    for match in _AS_CODE.finditer(question):
+        quoted, word, frame = match.groups()
+        code[(quoted or word).lower()] = None
+        if word and keyword.iskeyword(word.lower()):
+            frame = frame.lower()
+            code["statement" if frame in ("keyword", "clause") else frame] = None
+    words = [w.lower() for w in _WORD.findall(question)]
+    words += [w for w in code if w not in words]  # "statement" for a "keyword"
     wanted = (w for w in words if (w not in _STOP or w in code) and len(w) > 1)
     return list(dict.fromkeys(wanted))
 
@@ -212,7 +223,7 @@ def python_docs(
     *,
     cwd: str | Path | None = None,
     timeout: float = 30.0,
-    limit: int = 3,
+    limit: int = 5,
 ) -> DocsResult:
     """The passages of Python's documentation and punie's reviewed answers that answer query,
     best first; none when nothing covers it."""
@@ -232,17 +243,30 @@ def python_docs(
             return DocsResult(success=True, query=question)
         ids = ",".join(str(row[0]) for row in rows)
         covered: dict[int, float] = dict.fromkeys((row[0] for row in rows), 0.0)
+        titled: dict[int, float] = dict.fromkeys((row[0] for row in rows), 0.0)
         for word in words:
-            for (rowid,) in db.execute(
-                f"SELECT rowid FROM passages WHERE passages MATCH ? AND rowid IN ({ids})",
-                (_phrase(word),),
-            ):
-                covered[rowid] += weight[word]
+            for where, scores in (("", covered), ("title : ", titled)):
+                for (rowid,) in db.execute(
+                    f"SELECT rowid FROM passages WHERE passages MATCH ? AND rowid IN ({ids})",
+                    (where + _phrase(word),),
+                ):
+                    scores[rowid] += weight[word]
     whole = sum(weight.values())
+    named = {" ".join(words), ".".join(words)}  # "set", "str.zfill": the object itself
+    # The documented object the question names first, then those that cover more of the
+    # question, then those whose title does; bm25 orders the rest.
+    kept = sorted(
+        (row for row in rows if covered[row[0]] / whole >= COVERAGE),
+        key=lambda row: (
+            row[1].lower() not in named,
+            -round(covered[row[0]] / whole, 2),
+            -round(titled[row[0]] / whole, 2),
+            row[4],
+        ),
+    )
     passages = [
         Passage(title=title, text=text, source=source, score=round(-score, 3))
-        for rowid, title, text, source, score in rows
-        if covered[rowid] / whole >= COVERAGE
+        for _, title, text, source, score in kept
     ]
     return DocsResult(success=True, query=question, found=bool(passages), passages=passages[:limit])
 
