@@ -4,6 +4,7 @@ Messages go through the tokenizer's own chat template, so any chat model works; 
 prompt is fixed text, so its key-value cache can be computed once (model/host.py).
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -25,6 +26,16 @@ SYSTEM_PROMPT = (
 )
 
 # A Code Mode reply: CALL_OPEN, a newline, the code, a newline, CALL_CLOSE (Qwen's XML form).
+# A path as people type one into a question: something with a slash, or a .py file; a
+# sentence's full stop after it is not part of it.
+QUESTION_PATH = re.compile(r"[\w.-]*/[\w./-]*[\w/-]|[\w.-]*/|[\w-]+\.py\b")
+
+
+def paths_in(question: str) -> list[str]:
+    """The paths a question names, in order."""
+    return QUESTION_PATH.findall(question)
+
+
 CALL_OPEN = "<tool_call><function=execute_code><parameter=code>"
 CALL_CLOSE = "</parameter></function></tool_call>"
 # A reply ends at the end of its tool call; what a small model writes after it is noise.

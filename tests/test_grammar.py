@@ -12,6 +12,7 @@ from punie_lsp import prompt
 from punie_lsp.agent.grammar import reply_grammar, workspace_paths
 from punie_lsp.model.constraint import tokenizer_for
 from punie_lsp.model.embedded import embedded_model_dir
+from punie_lsp.prompt import paths_in
 from punie_lsp.training import data
 from punie_lsp.training.evaluate import snippet_problems
 
@@ -44,17 +45,31 @@ def call(code: str) -> str:
     return prompt.tool_call(code)
 
 
-def test_every_training_snippet_is_accepted_on_its_project(vocabulary, tokenizer) -> None:
-    runs = sorted({(c.code, c.project) for c in data.candidates()})
+def test_every_training_snippet_is_accepted_for_its_question(vocabulary, tokenizer) -> None:
+    runs = sorted({(c.code, c.project, c.question) for c in data.candidates()})
     assert len(runs) > 500
-    grammars: dict[str, str] = {}
+    grammars: dict[tuple[str, tuple[str, ...]], str] = {}
     refused = []
-    for code, project in runs:
-        if project not in grammars:
-            grammars[project] = reply_grammar(data.project_root(project))
-        if not accepts(vocabulary, tokenizer, grammars[project], call(code)):
-            refused.append((project, code))
+    for code, project, question in runs:
+        key = (project, tuple(paths_in(question)))  # what the grammar depends on
+        if key not in grammars:
+            grammars[key] = reply_grammar(data.project_root(project), question)
+        if not accepts(vocabulary, tokenizer, grammars[key], call(code)):
+            refused.append((project, question, code))
     assert not refused, refused[:3]
+
+
+def test_a_question_s_own_paths_are_the_only_ones_offered(vocabulary, tokenizer) -> None:
+    grammar = reply_grammar(MDQUILL, "Show testing/conftest.py")
+    read = 'print(read_file("{}"))'
+    assert accepts(vocabulary, tokenizer, grammar, call(read.format("testing/conftest.py")))
+    other = call(read.format("src/mdquill/parsing/tokenz.py"))  # what the model wrote
+    assert not accepts(vocabulary, tokenizer, grammar, other)
+    assert accepts(vocabulary, tokenizer, reply_grammar(MDQUILL), other)  # no path named
+    folder = reply_grammar(MDQUILL, "Which test fails in testing/render/?")
+    assert accepts(vocabulary, tokenizer, folder, call('print(pytest_run("testing/render/"))'))
+    assert accepts(vocabulary, tokenizer, folder, call("print(pytest_run())"))
+    assert not accepts(vocabulary, tokenizer, folder, call('print(pytest_run("testing"))'))
 
 
 def test_direct_answers_are_accepted(vocabulary, tokenizer) -> None:

@@ -6,8 +6,10 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
 - calls only the registered tools and the sandbox's safe builtins;
 - reads, after a dot, only a field of a result model or a method of str, list, dict or set;
 - passes a tool a string path only when that path exists in the workspace (the files and
-  folders listed when the question is asked; read_file: files only), and explain_rule
-  something shaped like a rule's code (whether ruff or ty has it, the tool says).
+  folders listed when the question is asked; read_file: files only) and, where the question
+  names existing paths, only those and what lies under the folders among them (a model
+  copies a rare name badly, or reaches for a file it knows instead); explain_rule something
+  shaped like a rule's code (whether ruff or ty has it, the tool says).
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -21,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from punie_lsp.agent.policy import FORBIDDEN_ATTRIBUTES, SAFE_BUILTINS
-from punie_lsp.prompt import CALL_CLOSE, CALL_OPEN
+from punie_lsp.prompt import CALL_CLOSE, CALL_OPEN, paths_in
 from punie_lsp.tools.paths import walk
 from punie_lsp.tools.registry import TOOLS, result_fields
 
@@ -180,6 +182,27 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def reply_grammar(root: Path) -> str:
-    """The grammar for a question about the workspace at root, its paths listed now."""
-    return snippet_grammar(*workspace_paths(root))
+def reply_grammar(root: Path, question: str = "") -> str:
+    """The grammar for question about the workspace at root, its paths listed now."""
+    return snippet_grammar(*named_paths(question, *workspace_paths(root)))
+
+
+def named_paths(question: str, files: list[str], folders: list[str]) -> tuple[list[str], list[str]]:
+    """The files and folders a snippet may name for question: where it names paths that
+    exist, those and what lies under its folders; else all of them."""
+    known_files, known_folders = set(files), set(folders)
+    named = [p.removeprefix("./").rstrip("/") or "." for p in paths_in(question)]
+    named_files = [p for p in named if p in known_files]
+    named_folders = [p for p in named if p in known_folders]
+    if not named_files and not named_folders:
+        return files, folders
+    if "." in named_folders:
+        return files, folders
+
+    def under(path: str) -> bool:
+        return any(path == f or path.startswith(f"{f}/") for f in named_folders)
+
+    return (
+        [f for f in files if f in named_files or under(f)],
+        [f for f in folders if under(f)],
+    )

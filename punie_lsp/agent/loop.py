@@ -52,7 +52,7 @@ def ask(
             documented.question = question
             documented.timings.total = time.perf_counter() - start
             return documented
-    grammar = reply_grammar(Path(root)) if constrain else None
+    grammar = reply_grammar(Path(root), question) if constrain else None
     timings.grammar = time.perf_counter() - start
     first = generate(request(prompt.messages(question), grammar))
     _count(timings, first)

@@ -17,9 +17,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# A path as people type one into a question: something with a slash, or a .py file; a
-# sentence's full stop after it is not part of it.
-_PATH = re.compile(r"[\w.-]*/[\w./-]*[\w/-]|[\w.-]*/|[\w-]+\.py\b")
+from punie_lsp.prompt import QUESTION_PATH
+
+_PATH = QUESTION_PATH
 _WORD = re.compile(r"[a-z0-9]+")
 _SLOT = "\x00{}\x00"  # where the question's n-th path goes in a shape
 _SLOTS = re.compile("\x00(\\d+)\x00")
