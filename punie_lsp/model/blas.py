@@ -1,30 +1,112 @@
-"""Use the system's OpenBLAS for mlx on Linux when it is installed.
+"""OpenBLAS for mlx on Linux: from PyPI, else the system's.
 
 The mlx-cpu wheel bundles the reference BLAS: float32 matrix products run about 20x slower
 than with OpenBLAS, which makes prompt processing ~20x slower (docs/performance.md). The
 dynamic linker must see OpenBLAS before mlx loads, so the process re-executes itself once
-with LD_PRELOAD set. Set PUNIE_NO_OPENBLAS=1 to keep the bundled BLAS.
+with LD_PRELOAD set.
+
+The OpenBLAS comes from the `scipy-openblas32` wheel (a dependency on Linux, the build numpy
+and scipy ship). It exports its symbols with a `scipy_` prefix so as never to clash with
+another BLAS; mlx asks for the plain names (`cblas_sgemm`, `sgeev_`), so a copy is made once
+into the cache with the prefix taken off every exported symbol (pyelftools lists them,
+patchelf renames them). Where that cannot be done, Debian's or Ubuntu's OpenBLAS
+(`apt-get install libopenblas0-pthread`) is used when installed. PUNIE_NO_OPENBLAS=1 keeps the
+bundled BLAS.
 """
 
+import hashlib
+import logging
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
-CANDIDATES = [
+from punie_lsp.cache import cache_dir
+
+log = logging.getLogger(__name__)
+
+SYSTEM = [
     "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
     "/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3",
 ]
+PREFIX = "scipy_"
 _MARK = "PUNIE_OPENBLAS_DONE"
 
 
 def openblas() -> str | None:
-    return next((path for path in CANDIDATES if Path(path).is_file()), None)
+    """The OpenBLAS to preload: the renamed copy of the PyPI wheel's, else the system's."""
+    return pypi_openblas() or next((path for path in SYSTEM if Path(path).is_file()), None)
+
+
+def pypi_openblas() -> str | None:
+    """The cached copy of scipy-openblas32's library with plain symbol names, made now if it
+    is not there yet; None where the wheel, patchelf or pyelftools is missing or fails."""
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    source = Path(scipy_openblas32.get_lib_dir()) / scipy_openblas32.get_library(fullname=True)
+    if not source.is_file():
+        return None
+    stat = source.stat()
+    key = f"{source.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode()
+    target = cache_dir("blas") / f"libopenblas-{hashlib.sha256(key).hexdigest()[:16]}.so"
+    if target.is_file():
+        return str(target)
+    try:
+        _rename(source, target)
+    except (OSError, ImportError, subprocess.SubprocessError, ValueError) as exc:
+        log.warning("OpenBLAS from PyPI not usable (%s); trying the system's", exc)
+        return None
+    return str(target)
+
+
+def _rename(source: Path, target: Path) -> None:
+    """target: source with the prefix removed from every symbol it defines."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    with source.open("rb") as handle:
+        table = ELFFile(handle).get_section_by_name(".dynsym")
+        if not isinstance(table, SymbolTableSection):
+            raise ValueError(f"{source} has no dynamic symbols")
+        names = [
+            symbol.name
+            for symbol in table.iter_symbols()
+            if symbol.name.startswith(PREFIX) and symbol["st_shndx"] != "SHN_UNDEF"
+        ]
+    if not names:
+        raise ValueError(f"{source} exports nothing named {PREFIX}*")
+    patchelf = _patchelf()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    renames = partial.with_suffix(".map")
+    renames.write_text("".join(f"{name} {name[len(PREFIX) :]}\n" for name in names))
+    try:
+        subprocess.run(
+            [patchelf, "--rename-dynamic-symbols", str(renames), "--output", str(partial),
+             str(source)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        partial.replace(target)  # whole or not at all, for a reader in another process
+    finally:
+        renames.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+
+
+def _patchelf() -> str:
+    beside = Path(sys.executable).parent / "patchelf"  # the wheel's, in this environment
+    found = str(beside) if beside.is_file() else shutil.which("patchelf")
+    if found is None:
+        raise OSError("patchelf not found")
+    return found
 
 
 def preloaded() -> bool:
-    """Whether this process runs with OpenBLAS preloaded."""
-    library = openblas()
-    return library is not None and library in os.environ.get("LD_PRELOAD", "")
+    """Whether this process runs with an OpenBLAS preloaded."""
+    loaded = os.environ.get("LD_PRELOAD", "")
+    return any(library in loaded for library in (*SYSTEM, str(cache_dir("blas"))))
 
 
 def reexec_with_openblas(arguments: list[str]) -> None:
@@ -32,8 +114,7 @@ def reexec_with_openblas(arguments: list[str]) -> None:
     otherwise return at once."""
     if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS") or os.environ.get(_MARK):
         return
-    library = openblas()
-    if library is None or preloaded():
+    if preloaded() or (library := openblas()) is None:
         return
     env = dict(os.environ)
     env[_MARK] = "1"
@@ -41,3 +122,7 @@ def reexec_with_openblas(arguments: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *arguments], env)
+
+
+if __name__ == "__main__":  # the library's path, for LD_PRELOAD in CI (.ci/run)
+    print(openblas() or "")

@@ -31,7 +31,6 @@ REVIEWED = Path(__file__).resolve().parents[1] / "training" / "direct.json"
 REVIEWED_SOURCE = "punie's reviewed answers (training/direct.json)"
 # Where the wall lets the sandbox read the index built outside it (agent/wall.py).
 INDEX_VARIABLE = "PUNIE_DOCS_INDEX"
-_SCHEMA = 1
 
 # The standard library modules whose docstrings are indexed: those a question about everyday
 # Python names. Importing each is the price of indexing it, paid once per cache.
@@ -63,14 +62,15 @@ CANDIDATES = 40
 
 
 def index_file() -> Path:
-    """Where the index is: named for what it is built from, so a new Python or new reviewed
-    answers build a new one."""
+    """Where the index is: named for what it is built from (this module included), so a new
+    Python, new reviewed answers or a new way of cutting passages build a new one."""
     given = os.environ.get(INDEX_VARIABLE)
     if given:
         return Path(given)
     digest = hashlib.sha256()
-    digest.update(f"{_SCHEMA} {sys.version} {' '.join(MODULES)}".encode())
+    digest.update(f"{sys.version} {' '.join(MODULES)}".encode())
     digest.update(REVIEWED.read_bytes() if REVIEWED.is_file() else b"")
+    digest.update(Path(__file__).read_bytes())
     return cache_dir("docs") / f"index-{digest.hexdigest()[:16]}.sqlite"
 
 

@@ -1,0 +1,73 @@
+"""OpenBLAS from PyPI for mlx (model/blas.py): the renamed copy, and mlx's results with it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from punie_lsp.model import blas
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the BLAS preload is Linux's")
+
+# mlx's products and a LAPACK routine against numpy (float64) and where the library came from.
+CHECK = """
+import json, numpy as np, mlx.core as mx
+rng = np.random.default_rng(0)
+a, b = rng.standard_normal((300, 200)), rng.standard_normal((200, 100))
+product = np.array(mx.array(a, dtype=mx.float32) @ mx.array(b, dtype=mx.float32))
+square = rng.standard_normal((50, 50))
+inverse = np.array(mx.linalg.inv(mx.array(square, dtype=mx.float32), stream=mx.cpu))
+maps = open("/proc/self/maps").read()
+print(json.dumps({
+    "product": float(np.abs(product - a @ b).max()),
+    "inverse": float(np.abs(inverse @ square - np.eye(50)).max()),
+    "loaded": [line.split()[-1] for line in maps.splitlines() if "blas" in line.lower()],
+}))
+"""
+
+
+def test_the_wheel_s_library_is_renamed_once(tmp_path: Path, monkeypatch) -> None:
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    made = blas.pypi_openblas()
+    assert made is not None and Path(made).is_relative_to(tmp_path)
+    stamp = Path(made).stat().st_mtime_ns
+    assert blas.pypi_openblas() == made and Path(made).stat().st_mtime_ns == stamp
+    with open(made, "rb") as handle:
+        table = ELFFile(handle).get_section_by_name(".dynsym")
+        assert isinstance(table, SymbolTableSection)
+        defined = {s.name for s in table.iter_symbols() if s["st_shndx"] != "SHN_UNDEF"}
+    assert {"cblas_sgemm", "sgeev_", "openblas_set_num_threads"} <= defined
+    assert not any(name.startswith(blas.PREFIX) for name in defined)
+    assert blas.openblas() == made  # preferred over the system's
+
+
+def test_mlx_with_it_computes_what_numpy_does() -> None:
+    library = blas.pypi_openblas()
+    assert library is not None
+    # The dynamic linker says where each of mlx's symbols was bound: ours, not its bundled BLAS.
+    env = {**os.environ, "LD_PRELOAD": library, "LD_DEBUG": "bindings"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    assert found["product"] < 1e-3 and found["inverse"] < 1e-3
+    assert library in found["loaded"]
+    bound = [line for line in done.stderr.splitlines() if "libmlx" in line and "to " in line]
+    for symbol in ("cblas_sgemm", "sgetrf_"):
+        (line,) = [b for b in bound if f"`{symbol}'" in b]
+        assert library in line, line
+
+
+def test_without_the_wheel_the_system_s_is_the_fallback(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(blas, "pypi_openblas", lambda: None)
+    system = tmp_path / "libblas.so.3"
+    system.write_bytes(b"")
+    monkeypatch.setattr(blas, "SYSTEM", [str(tmp_path / "missing.so"), str(system)])
+    assert blas.openblas() == str(system)
