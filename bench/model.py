@@ -186,7 +186,8 @@ def constraint_cost(runs: int) -> dict[str, dict[str, list[float]]]:
     host = ModelHost().start()
     host.wait_loaded()
     rows: dict[str, dict[str, list[float]]] = {
-        name: {"total": [], "grammar": [], "per_token": [], "docs": []} for name in ("on", "off")
+        name: {"total": [], "grammar": [], "build": [], "per_token": [], "docs": []}
+        for name in ("on", "off")
     }
     ask(items[0]["question"], root_of(items[0]), host.generate)  # warm-up
     for item in items:
@@ -196,8 +197,10 @@ def constraint_cost(runs: int) -> dict[str, dict[str, list[float]]]:
                 t, row = answer.timings, rows[name]
                 row["total"].append(t.total)
                 row["grammar"].append(t.grammar)
+                row["build"].append(t.constraint_build)
                 if t.generation_tokens:
-                    row["per_token"].append(t.constraint / t.generation_tokens)
+                    applied = t.constraint - t.constraint_build
+                    row["per_token"].append(applied / t.generation_tokens)
                 if answer.kind == "direct" and answer.results:
                     row["docs"].append(t.tool)
     host.stop()
@@ -360,13 +363,16 @@ def print_constraint_cost(rows: dict[str, dict[str, list[float]]]) -> None:
         f"\nthe grammar in the warm answer: ask() end to end, held-out project and documentation"
         f" questions, {len(on['total'])} answers each way, medians [spread]"
     )
-    print("| decoding | answer (s) | grammar written (ms) | grammar per token (us) |")
-    print("|---|---|---|---|")
+    print(
+        "| decoding | answer (s) | grammar written (ms) | compiled (ms) | applied per token (us) |"
+    )
+    print("|---|---|---|---|---|")
     for name, r in rows.items():
         per_token = median(r["per_token"]) * 1e6 if r["per_token"] else 0.0
         print(
             f"| grammar {name} | {median(r['total']):.2f} [{spread(r['total'])}] | "
-            f"{median(r['grammar']) * 1e3:.1f} | {per_token:.0f} |"
+            f"{median(r['grammar']) * 1e3:.1f} | {median(r['build']) * 1e3:.1f} | "
+            f"{per_token:.0f} |"
         )
     print(
         f"ratio of answer time, grammar on / off: {median(on['total']) / median(off['total']):.2f}"

@@ -18,7 +18,8 @@ class Timings(BaseModel):
     generation_tokens: int = 0
     corrected_tokens: int = 0  # greedy tokens the grammar turned down
     grammar: float = 0.0  # writing the workspace's grammar (its paths listed)
-    constraint: float = 0.0  # applying it while decoding (model/constraint.py)
+    constraint: float = 0.0  # compiling and applying it while decoding (model/constraint.py)
+    constraint_build: float = 0.0  # of which compiling it
 
 
 class Answer(BaseModel):

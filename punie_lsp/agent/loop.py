@@ -88,3 +88,4 @@ def _count(timings: Timings, generation: Generation) -> None:
     timings.generation_tokens += generation.generation_tokens
     timings.corrected_tokens += generation.corrected_tokens
     timings.constraint += generation.constraint_seconds
+    timings.constraint_build += generation.constraint_build_seconds

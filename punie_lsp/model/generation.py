@@ -49,7 +49,8 @@ class Generation:
     passes: int = 0  # forward passes of the model, the prompt's included
     corrected_tokens: int = 0  # greedy tokens the grammar turned down (model/constraint.py)
     constrained: bool = False  # decoded under the request's grammar
-    constraint_seconds: float = 0.0  # of the generation, spent applying the grammar
+    constraint_seconds: float = 0.0  # spent on the grammar: compiling it, then per token
+    constraint_build_seconds: float = 0.0  # of which compiling it
 
 
 class Backend:

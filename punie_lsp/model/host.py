@@ -290,6 +290,7 @@ class ModelHost(Backend):
         if constraint is not None:
             result.constrained, result.corrected_tokens = True, constraint.corrected
             result.constraint_seconds = constraint.seconds
+            result.constraint_build_seconds = constraint.build_seconds
         return result
 
 
