@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from punie_lsp.training import evaluate
 
             code = evaluate.run(args)
+        elif args.command == "serve-model":
+            from punie_lsp.model import serve
+
+            code = serve.run(args)
         else:
             code = _serve(args)
     except SystemExit as exc:  # pygls ends the server this way on `exit`
@@ -89,7 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("name", choices=sorted(_TOOLS))
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
+    from punie_lsp.model import serve
     from punie_lsp.training import data, evaluate, train
+
+    serve.add_arguments(
+        sub.add_parser("serve-model", help="serve the model to a team over HTTP (mlx_lm.server)")
+    )
 
     data.add_arguments(sub.add_parser("data", help="write executed Code Mode training data"))
     train.add_arguments(sub.add_parser("train", help="LoRA-tune the model (then fuse, quantize)"))

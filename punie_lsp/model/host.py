@@ -318,7 +318,7 @@ def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -
         from punie_lsp.model.remote import RemoteModel
 
         url, _, name = spec.model.partition("#")
-        return RemoteModel(url, name or "default", os.environ.get("PUNIE_API_KEY"))
+        return RemoteModel(url, name or None, os.environ.get("PUNIE_API_KEY"))
     if spec.model is not None and spec.model.startswith(SCRIPTED):
         from punie_lsp.model.scripted import ScriptedModel
 

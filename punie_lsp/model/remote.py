@@ -3,6 +3,12 @@
 For teams that share one model server. The same prompts (punie_lsp.prompt.messages) and the
 same parser apply; the server applies its own chat template. Streaming uses server-sent
 events; cancellation closes the connection.
+
+With no model name (`URL` rather than `URL#name`) the request names none, and each engine
+serves the model it was started with: mlx_lm.server its `--model` with its `--adapter-path`
+(the name it would otherwise need is `default_model`), llama.cpp's llama-server its one
+model, vLLM its first served model. Ollama needs a name. Usage (the token counts) is asked
+for with `stream_options.include_usage`.
 """
 
 import json
@@ -18,7 +24,7 @@ class RemoteModel(Backend):
     def __init__(
         self,
         base_url: str,
-        model: str = "default",
+        model: str | None = None,
         api_key: str | None = None,
         timeout: float = 120.0,
         on_status: Callable[[str], None] | None = None,
@@ -27,17 +33,19 @@ class RemoteModel(Backend):
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.api_key, self.timeout = model, api_key, timeout
         self.loaded.set()  # nothing to load here; the endpoint is checked on first use
-        self.description = f"{model} at {base_url}"
+        self.description = f"{model or 'the served model'} at {base_url}"
         self.on_status = on_status
 
     def generate(self, request: GenerateRequest) -> Generation:
         body: dict[str, object] = {
-            "model": self.model,
             "messages": list(request.turns),
             "max_tokens": request.max_tokens,
             "temperature": 0.0,  # greedy, as in process
             "stream": True,
+            "stream_options": {"include_usage": True},
         }
+        if self.model:
+            body["model"] = self.model
         if request.stop:
             body["stop"] = list(request.stop)
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -67,6 +75,9 @@ class RemoteModel(Backend):
                             text += piece
                             pieces += 1
                             request.emit(piece)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode("utf-8", "replace").strip()
+            raise ModelError(f"the model server at {self.url} said {exc.code}: {detail}") from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise ModelError(f"the model server at {self.url} failed: {exc}") from exc
         end = time.perf_counter()
