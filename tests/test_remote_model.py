@@ -74,3 +74,21 @@ def test_cancel_and_unreachable_server(endpoint: str) -> None:
         RemoteModel("http://127.0.0.1:9/v1", timeout=2).generate(
             GenerateRequest(prompt.messages("hi"))
         )
+
+
+async def test_a_dead_engine_fails_the_answer_not_the_server(tmp_path: Path) -> None:
+    from lsprotocol import types
+    from pygls.exceptions import JsonRpcException
+
+    from tests.lsp_helpers import open_doc, published, session
+
+    dead = {"model": {"enabled": True, "path": "http://127.0.0.1:9/v1"}}  # nothing listens
+    async with session(tmp_path, root=SAMPLE, init_options=dead) as lsp:
+        with pytest.raises(JsonRpcException, match=r"model server at .* failed"):
+            await lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="punie.ask", arguments=[{"question": "hi"}])
+            )
+        # Diagnostics keep flowing.
+        uri = open_doc(lsp, SAMPLE / "src" / "ledger" / "accounts.py")
+        found = await published(lsp, uri, 1)
+        assert any(d.source in ("ruff", "ty") for d in found)
