@@ -105,14 +105,21 @@ def explain(rule: str, root: str | Path, where: str = "", limits: Limits | None 
     the rule (a diagnostic's code), so nothing needs choosing. where, the diagnostic and its
     line, comes first in the answer."""
     start = time.perf_counter()
-    code = _EXPLAIN.format(rule=rule)
-    ran = run_code(code, root, limits)
-    answer = Answer(question=f"Explain {rule}", kind="direct", code=code, output=ran.output)
-    answer.error, answer.results = ran.error, ran.results
-    told = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
-    answer.answer = f"{where}\n\n{told}" if where else told
+    answer = _run(f"Explain {rule}", _EXPLAIN.format(rule=rule), root, limits, "The code failed")
+    if where:
+        answer.answer = f"{where}\n\n{answer.answer}"
     answer.timings = Timings(tool=time.perf_counter() - start, total=time.perf_counter() - start)
     return answer
+
+
+def _run(question: str, code: str, root: str | Path, limits: Limits | None, failed: str) -> Answer:
+    """A direct answer made of what code printed in the sandbox, its typed results kept."""
+    ran = run_code(code, root, limits)
+    told = ran.output.strip() if ran.error is None else f"{failed}: {ran.error}"
+    return Answer(
+        question=question, kind="direct", code=code, output=ran.output, answer=told,
+        error=ran.error, results=ran.results,
+    )  # fmt: skip
 
 
 def ground(answer: Answer, root: str | Path, limits: Limits | None = None) -> Answer:
@@ -128,12 +135,9 @@ def ground(answer: Answer, root: str | Path, limits: Limits | None = None) -> An
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     nothing = NOTHING.format(version=version)
     code = _DOCS.format(question=answer.question, quoted=QUOTED, nothing=nothing)
-    ran = run_code(code, root, limits)
-    looked = Answer(question=answer.question, kind="direct", code=code, output=ran.output)
-    looked.error, looked.results = ran.error, ran.results
-    looked.answer = ran.output.strip() if ran.error is None else f"The search failed: {ran.error}"
-    if ran.results:
-        reviewed = _reviewed(DocsResult.model_validate(ran.results[0].result), answer.answer)
+    looked = _run(answer.question, code, root, limits, "The search failed")
+    if looked.results:
+        reviewed = _reviewed(DocsResult.model_validate(looked.results[0].result), answer.answer)
         looked.answer = reviewed or looked.answer
     return _grounded(answer, looked)
 

@@ -9,6 +9,7 @@ answer gets no passages, and the answer says so instead of inventing one.
 """
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import inspect
@@ -65,13 +66,16 @@ def index_file() -> Path:
     """Where the index is: named for what it is built from (this module included), so a new
     Python, new reviewed answers or a new way of cutting passages build a new one."""
     given = os.environ.get(INDEX_VARIABLE)
-    if given:
-        return Path(given)
+    return Path(given) if given else cache_dir("docs") / f"index-{_digest()}.sqlite"
+
+
+@functools.cache  # asked at every sandbox worker's start (agent/wall.py): read the files once
+def _digest() -> str:
     digest = hashlib.sha256()
     digest.update(f"{sys.version} {' '.join(MODULES)}".encode())
     digest.update(REVIEWED.read_bytes() if REVIEWED.is_file() else b"")
     digest.update(Path(__file__).read_bytes())
-    return cache_dir("docs") / f"index-{digest.hexdigest()[:16]}.sqlite"
+    return digest.hexdigest()[:16]
 
 
 def ensure_index() -> Path:
