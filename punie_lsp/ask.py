@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     host = make_host(
         ModelSpec(model=args.model, adapter=args.adapter),
         on_status=lambda message: print(f"punie-lsp: {message}...", file=sys.stderr),
-    )
+    ).start()
     sandbox.prestart(args.root)  # its imports overlap the model's loading
     try:
         host.wait_loaded()

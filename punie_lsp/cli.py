@@ -6,17 +6,24 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from punie_lsp import __version__, report
-from punie_lsp.tools import registry
-from punie_lsp.tools.paths import project_root
+from punie_lsp import __version__
 
-_TOOLS = registry.commands()  # the typed tools by command name: typecheck, ruff, pytest
+if TYPE_CHECKING:
+    from punie_lsp.tools.registry import Tool
+
+# The command imports only argparse before it may re-exec itself under OpenBLAS: everything
+# else (pydantic, lsprotocol) would be imported twice, and the editor waits for both.
 _TESTS = "pytest"  # what --no-tests leaves out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        from punie_lsp.model.blas import reexec_with_openblas
+
+        # Before mlx loads; returns when there is nothing to gain.
+        reexec_with_openblas(["-m", "punie_lsp", *sys.argv[1:]])
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args)
@@ -26,12 +33,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from punie_lsp.training import data
 
         return data.run(args)
-    # serve and ask may run the model.
-    if argv is None:
-        from punie_lsp.model.blas import reexec_with_openblas
-
-        # Before mlx loads; returns when there is nothing to gain.
-        reexec_with_openblas(["-m", "punie_lsp", *sys.argv[1:]])
     try:
         if args.command == "ask":
             from punie_lsp.ask import run  # mlx is only needed here
@@ -58,6 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         exit_without_teardown(code)
     return code
+
+
+def _tools() -> "dict[str, Tool]":
+    """The typed tools by command name: typecheck, ruff, pytest."""
+    from punie_lsp.tools import registry
+
+    return registry.commands()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-tokens", type=int, default=256)
 
     tool = sub.add_parser("tool", help="run one typed tool and print its result")
-    tool.add_argument("name", choices=sorted(_TOOLS))
+    tool.add_argument("name", choices=sorted(_tools()))
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
     from punie_lsp.model import serve
@@ -132,8 +140,11 @@ def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if _missing(path):
         return 2
-    names = [name for name in _TOOLS if not (args.no_tests and name == _TESTS)]
-    results = {name: _TOOLS[name].function(path) for name in names}
+    from punie_lsp import report
+
+    tools = _tools()
+    names = [name for name in tools if not (args.no_tests and name == _TESTS)]
+    results = {name: tools[name].function(path) for name in names}
     if args.json:
         print(json.dumps({name: r.model_dump() for name, r in results.items()}, indent=2))
     else:
@@ -144,7 +155,9 @@ def _check(args: argparse.Namespace) -> int:
 def _tool(args: argparse.Namespace) -> int:
     if _missing(Path(args.path)):
         return 2
-    result = _TOOLS[args.name].function(Path(args.path))
+    from punie_lsp import report
+
+    result = _tools()[args.name].function(Path(args.path))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -157,6 +170,8 @@ def _base(path: Path) -> str:
 
     Relative when it lies under the current folder, absolute otherwise ("../../x" helps nobody).
     """
+    from punie_lsp.tools.paths import project_root
+
     root = project_root(path).resolve()
     return os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
 

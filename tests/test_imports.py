@@ -1,6 +1,8 @@
 """Data flows one way: no package of punie_lsp imports one that imports it back."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import punie_lsp
@@ -73,3 +75,14 @@ def test_the_layers_go_down() -> None:
 def test_the_walk_finds_a_cycle_when_there_is_one() -> None:
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_language_server_starts_without_the_model_libraries() -> None:
+    # mlx-lm and transformers take seconds to import; the editor waits for `initialize` and
+    # the first diagnostics meanwhile, so only the model's own thread may import them.
+    code = "import sys, punie_lsp.server.app, punie_lsp.cli; print(sorted(sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    for heavy in ("mlx", "mlx_lm", "transformers", "llguidance", "numpy"):
+        assert f"'{heavy}'" not in loaded, f"{heavy} is imported at the server's start"

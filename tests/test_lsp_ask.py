@@ -172,6 +172,21 @@ async def test_model_status_notifications(tmp_path: Path) -> None:
         assert lsp.statuses == []
 
 
+async def test_the_model_loads_after_the_first_diagnostics(tmp_path: Path) -> None:
+    # Loading holds the interpreter in stretches; the editor that opened a file waits for
+    # its diagnostics first, and the load waits for a pause in typing.
+    caps = _with_status(client_capabilities("visual-studio-code"))  # pushed diagnostics
+    options = {**script(tmp_path, "Hi."), "debounceMs": 0}
+    async with session(tmp_path, root=SAMPLE, init_options=options, capabilities=caps) as lsp:
+        uri = open_doc(lsp, SAMPLE / "src" / "ledger" / "transfers.py")
+        await wait_for(lambda: uri in lsp.versions, timeout=30)
+        before = [s["message"] for s in lsp.statuses]
+        await wait_for(lambda: any(s["model"] == "ready" for s in lsp.statuses))
+        assert before == ["waiting for the first diagnostics"]
+        loading = [s["message"] for s in lsp.statuses if s["model"] == "loading"]
+        assert "loading the scripted model" in loading
+
+
 async def test_a_question_while_loading_waits(tmp_path: Path) -> None:
     options = script(tmp_path, "Hello!", load_seconds=1.5)
     async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:

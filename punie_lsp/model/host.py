@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from punie_lsp import prompt
 from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation, ModelError
-from punie_lsp.model.lookup import DRAFT_TOKENS, ReplyIndex
 from punie_lsp.model.recall import Recall
+
+if TYPE_CHECKING:  # lookup imports mlx, which the language server must not wait for at start
+    from punie_lsp.model.lookup import ReplyIndex
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +60,11 @@ class ModelHost(Backend):
         self,
         spec: ModelSpec | None = None,
         on_status: Callable[[str], None] | None = None,
-        draft_tokens: int = DRAFT_TOKENS,
+        draft_tokens: int | None = None,
     ) -> None:
         super().__init__()
         self.spec = spec or ModelSpec()
-        self.draft_tokens = draft_tokens  # 0: one token per forward pass
+        self.draft_tokens = draft_tokens  # 0: one token per forward pass; None: lookup's own
         self.replies: ReplyIndex = {}
         self.recall: Recall | None = None
         self.on_status = on_status or (lambda message: None)
@@ -235,7 +237,7 @@ class ModelHost(Backend):
     def _generate(self, job: _Job) -> Generation:
         from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
-        from punie_lsp.model.lookup import LookupStats, generate
+        from punie_lsp.model.lookup import DRAFT_TOKENS, LookupStats, generate
 
         request = job.request
         tokens = self._encode(prompt.render(self._tokenizer, request.turns))
@@ -261,7 +263,8 @@ class ModelHost(Backend):
         try:
             for token in generate(
                 self._model, cache, tokens, feed, max_tokens=request.max_tokens, eos=eos,
-                draft_tokens=self.draft_tokens, index=self.replies,
+                draft_tokens=DRAFT_TOKENS if self.draft_tokens is None else self.draft_tokens,
+                index=self.replies,
                 reply_guess=self._reply_guess(request.turns), stats=stats,
                 constraint=constraint,
             ):  # fmt: skip
@@ -312,8 +315,10 @@ def _fuse_adapter(model: Any) -> None:
 
 
 def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Backend:
-    """The backend for spec, started: in-process mlx-lm, an OpenAI-compatible endpoint
-    (a model that is an http(s) URL, optionally `URL#model-name`), or a scripted model."""
+    """The backend for spec, not yet started: in-process mlx-lm, an OpenAI-compatible
+    endpoint (a model that is an http(s) URL, optionally `URL#model-name`), or a scripted
+    model. Its `start()` begins loading; the server calls it once the first diagnostics are
+    out."""
     if spec.model is not None and spec.model.startswith(("http://", "https://")):
         from punie_lsp.model.remote import RemoteModel
 
@@ -322,8 +327,8 @@ def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -
     if spec.model is not None and spec.model.startswith(SCRIPTED):
         from punie_lsp.model.scripted import ScriptedModel
 
-        return ScriptedModel(spec.model.removeprefix(SCRIPTED), on_status).start()
-    return ModelHost(spec, on_status).start()
+        return ScriptedModel(spec.model.removeprefix(SCRIPTED), on_status)
+    return ModelHost(spec, on_status)
 
 
 def exit_without_teardown(code: int) -> NoReturn:

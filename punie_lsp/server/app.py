@@ -49,9 +49,8 @@ class PunieServer(LanguageServer):
         self.session = Session()
         self.children = Children(self.report_problem)
         self.engine = DiagnosticsEngine(
-            self.session, self.children, lambda *args: self.publishing.publish(*args),
-            self.report_problem,
-        )  # fmt: skip
+            self.session, self.children, self._publish, self.report_problem
+        )
         self.publishing = Publishing(self, self.session, self.engine)
         self.model = ModelService(self, self.session, self.report_problem)
         self.init_options: Any = None
@@ -60,6 +59,10 @@ class PunieServer(LanguageServer):
         # both see no ruff and start one each.
         self._settings_lock = asyncio.Lock()
         self._reported: set[str] = set()
+
+    def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+        self.publishing.publish(uri, version, found)
+        self.model.may_load()  # the editor has what it waited for
 
     def report_problem(self, message: str) -> None:
         """Tell the user once per distinct problem (not once per keystroke), and log it."""
@@ -144,6 +147,7 @@ async def did_change(
     ls: PunieServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
 ) -> None:
     await ls.settings_loaded.wait()
+    ls.model.edited()
     if isinstance(params, types.DidOpenTextDocumentParams):
         ls.publishing.hand_findings_to_pull(params.text_document.uri, opened=True)
     if not ls.publishing.pull and (snap := ls.snapshot(params.text_document.uri)) is not None:
@@ -174,6 +178,7 @@ async def diagnostic(
     snap = ls.snapshot(params.text_document.uri) or _unopened(params.text_document.uri)
     found = await ls.engine.compute(snap)
     extra = ls.engine.extra.get(params.text_document.uri, [])
+    ls.model.may_load()
     return types.RelatedFullDocumentDiagnosticReport(items=found + extra)
 
 
@@ -251,6 +256,7 @@ async def _resolve(action: types.CodeAction, context: ActionContext) -> types.Co
 async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     params = commands.parse_params(args)
     await ls.settings_loaded.wait()
+    ls.model.needed()
     host = ls.model.host
     progress = Progress.for_client(
         ls, ls.session.capabilities.work_done_progress, params.work_done_token

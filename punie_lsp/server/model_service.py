@@ -1,9 +1,17 @@
 """The model's lifecycle in the server: loaded in the background once per distinct model
-setting, replaced when the setting changes, its state told to clients that ask for it."""
+setting, replaced when the setting changes, its state told to clients that ask for it.
+
+Loading waits until the first diagnostics are out and typing has paused (or an answer needs
+the model): the load holds the interpreter in stretches of up to a quarter second (imports,
+llguidance's index of the vocabulary), and an editor that just opened a file is waiting for
+its diagnostics, then for each edit's (bench/startup.py).
+"""
 
 import asyncio
+import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +30,12 @@ log = logging.getLogger(__name__)
 # capabilities as `experimental.punieStatus` (the way rust-analyzer offers serverStatus).
 STATUS = "punie/status"
 
+# Seconds: how long loading waits for the first diagnostics when no file is opened; the pause
+# in typing it waits for; and the most it waits for one in continuous typing.
+_WAIT_FOR_DIAGNOSTICS = 3.0
+_PAUSE = 1.0
+_MOST_WAIT = 20.0
+
 
 class ModelService:
     def __init__(
@@ -32,6 +46,9 @@ class ModelService:
         self.log_file: Path | None = None
         self._spec: ModelSpec | None = None
         self._load_task: asyncio.Task[None] | None = None
+        self._may_load = asyncio.Event()  # the first diagnostics are out
+        self._needed = asyncio.Event()  # an answer waits for the model: no more waiting
+        self._last_edit = 0.0
 
     def apply(self) -> None:
         """Load the model the settings name, in the background (once per distinct one)."""
@@ -53,12 +70,39 @@ class ModelService:
             progress.report(message)
             loop.call_soon_threadsafe(self.send_status, "loading", message, spec)
 
-        self.send_status("loading", "starting", spec)
+        self.send_status("loading", "waiting for the first diagnostics", spec)
         self.host = make_host(spec, on_status=on_status)
+        self._load_task = asyncio.create_task(self._load(self.host, progress))
+
+    def may_load(self) -> None:
+        """The first diagnostics are out: loading may begin at the next pause in typing."""
+        self._may_load.set()
+
+    def edited(self) -> None:
+        """A buffer changed: the user is typing."""
+        self._last_edit = time.monotonic()
+
+    def needed(self) -> None:
+        """An answer waits for the model: load now."""
+        self._needed.set()
+        self._may_load.set()
+
+    async def _load(self, host: Backend, progress: Progress) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._may_load.wait(), _WAIT_FOR_DIAGNOSTICS)
+        deadline = time.monotonic() + _MOST_WAIT
+        while not self._needed.is_set() and (now := time.monotonic()) < deadline:
+            if (pause := now - self._last_edit) >= _PAUSE:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._needed.wait(), _PAUSE - pause)
+        if host is not self.host:  # replaced by a settings change while waiting
+            return
+        host.start()
         sandbox.prestart(self.session.root)  # the first answer's worker, ready while it loads
         if warning := wall.status().warning():
             self.report_problem(warning)
-        self._load_task = asyncio.create_task(self._announce_load(self.host, progress))
+        await self._announce_load(host, progress)
 
     def send_status(self, state: str, message: str, spec: ModelSpec | None = None) -> None:
         """Tell a client that asked for it what the model is doing; a model replaced by a

@@ -264,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
 
     from punie_lsp.model.host import ModelSpec, make_host
 
-    host = make_host(ModelSpec(model=args.model, adapter=args.adapter))
+    host = make_host(ModelSpec(model=args.model, adapter=args.adapter)).start()
     host.wait_loaded()
     files = [args.questions] if args.questions else [HELDOUT, DOCS, QUESTIONS]
     items = [item for path in files for item in load_questions(path)][: args.limit]
