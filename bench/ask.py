@@ -103,12 +103,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from punie_lsp.model.blas import preloaded, reexec_with_openblas
+    from punie_lsp.model import blas
 
-    reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}"
-    )
+    library = blas.load()  # as the model's thread does
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, OpenBLAS: {library}")
     cache = Path(tempfile.mkdtemp(prefix="punie-bench-cache-"))
     try:
         first, cold = cold_start(cache, args.runs)

@@ -39,20 +39,17 @@ print(json.dumps({"gflops": 2 * n**3 / sorted(times)[2] / 1e9, "error": error}))
 
 
 def environments() -> dict[str, dict[str, str]]:
-    """The environment each BLAS runs under: LD_PRELOAD set by hand and blas.py's re-exec
-    turned off, so each row is the BLAS it names."""
+    """The environment each BLAS runs under: punie-lsp's own (it loads the PyPI wheel's), or
+    LD_PRELOAD set by hand with punie-lsp's loading turned off, so each row is the BLAS it
+    names."""
     from punie_lsp.model.blas import SYSTEM, pypi_openblas
 
     base = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PUNIE_NO_OPENBLAS")}
     rows = {"bundled reference BLAS": {**base, "PUNIE_NO_OPENBLAS": "1"}}
-    if (pypi := pypi_openblas()) is not None:
-        rows["OpenBLAS from PyPI (scipy-openblas32)"] = {
-            **base,
-            "LD_PRELOAD": pypi,
-            "PUNIE_OPENBLAS_DONE": "1",
-        }
+    if pypi_openblas() is not None:
+        rows["OpenBLAS from PyPI (scipy-openblas32)"] = dict(base)
     if (system := next((p for p in SYSTEM if Path(p).is_file()), None)) is not None:
-        rows["Debian's OpenBLAS"] = {**base, "LD_PRELOAD": system, "PUNIE_OPENBLAS_DONE": "1"}
+        rows["Debian's OpenBLAS"] = {**base, "LD_PRELOAD": system, "PUNIE_NO_OPENBLAS": "1"}
     return rows
 
 

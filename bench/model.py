@@ -264,10 +264,10 @@ def main() -> None:
         help="only the grammar and documentation-tool costs in the warm answer",
     )  # fmt: skip
     args = parser.parse_args()
-    from punie_lsp.model.blas import preloaded, reexec_with_openblas
+    from punie_lsp.model import blas
 
-    reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
-    print(f"{os.cpu_count()} CPUs, OpenBLAS preloaded: {preloaded()}; {len(QUESTIONS)} questions")
+    library = blas.load()  # as the model's thread does
+    print(f"{os.cpu_count()} CPUs, OpenBLAS: {library}; {len(QUESTIONS)} questions")
     if args.constraint_only:
         print_constraint_cost(constraint_cost(args.runs))
         return

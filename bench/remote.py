@@ -80,9 +80,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    from punie_lsp.model.blas import reexec_with_openblas
+    from punie_lsp.model import blas
 
-    reexec_with_openblas([__file__, *sys.argv[1:]])  # as punie-lsp itself does
+    blas.load()  # as the model's thread does
     from punie_lsp.model.host import ModelHost
     from punie_lsp.model.remote import RemoteModel
 

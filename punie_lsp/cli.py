@@ -19,11 +19,6 @@ _TESTS = "pytest"  # what --no-tests leaves out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:
-        from punie_lsp.model.blas import reexec_with_openblas
-
-        # Before mlx loads; returns when there is nothing to gain.
-        reexec_with_openblas(["-m", "punie_lsp", *sys.argv[1:]])
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args)

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the BLAS preloa
 
 # mlx's products and a LAPACK routine against numpy (float64) and where the library came from.
 CHECK = """
-import json, numpy as np, mlx.core as mx
+import json, sys
+from punie_lsp.model import blas
+library = blas.load()
+import numpy as np, mlx.core as mx
 rng = np.random.default_rng(0)
 a, b = rng.standard_normal((300, 200)), rng.standard_normal((200, 100))
 product = np.array(mx.array(a, dtype=mx.float32) @ mx.array(b, dtype=mx.float32))
@@ -25,6 +28,7 @@ print(json.dumps({
     "product": float(np.abs(product - a @ b).max()),
     "inverse": float(np.abs(inverse @ square - np.eye(50)).max()),
     "loaded": [line.split()[-1] for line in maps.splitlines() if "blas" in line.lower()],
+    "library": library,
 }))
 """
 
@@ -50,15 +54,17 @@ def test_the_wheel_s_library_is_renamed_once(tmp_path: Path, monkeypatch) -> Non
 def test_mlx_with_it_computes_what_numpy_does() -> None:
     library = blas.pypi_openblas()
     assert library is not None
-    # The dynamic linker says where each of mlx's symbols was bound: ours, not its bundled BLAS.
-    env = {**os.environ, "LD_PRELOAD": library, "LD_DEBUG": "bindings"}
+    # Loaded in the process (no LD_PRELOAD), the dynamic linker binds mlx's symbols to it,
+    # not to its bundled BLAS; LD_DEBUG says where each was bound.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    env["LD_DEBUG"] = "bindings"
     done = subprocess.run(
         [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout)
     assert found["product"] < 1e-3 and found["inverse"] < 1e-3
-    assert library in found["loaded"]
+    assert library in found["loaded"] and found["library"] == library
     bound = [line for line in done.stderr.splitlines() if "libmlx" in line and "to " in line]
     for symbol in ("cblas_sgemm", "sgetrf_"):
         (line,) = [b for b in bound if f"`{symbol}'" in b]
@@ -71,3 +77,16 @@ def test_without_the_wheel_the_system_s_is_the_fallback(monkeypatch, tmp_path: P
     system.write_bytes(b"")
     monkeypatch.setattr(blas, "SYSTEM", [str(tmp_path / "missing.so"), str(system)])
     assert blas.openblas() == str(system)
+
+
+def test_too_late_after_mlx_and_off_when_asked() -> None:
+    code = (
+        "import mlx.core, json\nfrom punie_lsp.model import blas\nprint(json.dumps(blas.load()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    late = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert late.returncode == 0 and json.loads(late.stdout) is None
+    off = {**env, "PUNIE_NO_OPENBLAS": "1"}
+    code = "import json\nfrom punie_lsp.model import blas\nprint(json.dumps(blas.load()))\n"
+    asked = subprocess.run([sys.executable, "-c", code], env=off, capture_output=True, text=True)
+    assert asked.returncode == 0 and json.loads(asked.stdout) is None

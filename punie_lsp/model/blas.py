@@ -1,9 +1,11 @@
 """OpenBLAS for mlx on Linux: from PyPI, else the system's.
 
 The mlx-cpu wheel bundles the reference BLAS: float32 matrix products run about 20x slower
-than with OpenBLAS, which makes prompt processing ~20x slower (docs/performance.md). The
-dynamic linker must see OpenBLAS before mlx loads, so the process re-executes itself once
-with LD_PRELOAD set.
+than with OpenBLAS, which makes prompt processing ~20x slower (docs/performance.md). Loaded
+into the process's global symbol scope (RTLD_GLOBAL) before mlx is imported, OpenBLAS is where
+the dynamic linker binds mlx's BLAS and LAPACK calls, ahead of the library mlx brings: load()
+does that, in whichever process is about to import mlx (the model's thread, training, the
+tests), with no re-exec and no LD_PRELOAD.
 
 The OpenBLAS comes from the `scipy-openblas32` wheel (a dependency on Linux, the build numpy
 and scipy ship). It exports its symbols with a `scipy_` prefix so as never to clash with
@@ -14,6 +16,8 @@ patchelf renames them). Where that cannot be done, Debian's or Ubuntu's OpenBLAS
 bundled BLAS.
 """
 
+import ctypes
+import functools
 import hashlib
 import logging
 import os
@@ -31,7 +35,25 @@ SYSTEM = [
     "/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3",
 ]
 PREFIX = "scipy_"
-_MARK = "PUNIE_OPENBLAS_DONE"
+
+
+@functools.cache
+def load() -> str | None:
+    """Make OpenBLAS the BLAS of the mlx this process is about to import; the library, or None
+    where there is none, it is turned off (PUNIE_NO_OPENBLAS=1), or mlx came first."""
+    if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS"):
+        return None
+    if "mlx.core" in sys.modules:  # its symbols are bound already
+        log.warning("mlx was imported before OpenBLAS could be loaded: matrix products are slow")
+        return None
+    if (library := openblas()) is None:
+        return None
+    try:
+        ctypes.CDLL(library, mode=os.RTLD_GLOBAL)
+    except OSError as exc:
+        log.warning("OpenBLAS at %s not loaded: %s", library, exc)
+        return None
+    return library
 
 
 def openblas() -> str | None:
@@ -103,26 +125,5 @@ def _patchelf() -> str:
     return found
 
 
-def preloaded() -> bool:
-    """Whether this process runs with an OpenBLAS preloaded."""
-    loaded = os.environ.get("LD_PRELOAD", "")
-    return any(library in loaded for library in (*SYSTEM, str(cache_dir("blas"))))
-
-
-def reexec_with_openblas(arguments: list[str]) -> None:
-    """Replace this process by `python ARGUMENTS` under LD_PRELOAD=OpenBLAS, if useful;
-    otherwise return at once."""
-    if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS") or os.environ.get(_MARK):
-        return
-    if preloaded() or (library := openblas()) is None:
-        return
-    env = dict(os.environ)
-    env[_MARK] = "1"
-    env["LD_PRELOAD"] = ":".join(p for p in (library, os.environ.get("LD_PRELOAD")) if p)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, *arguments], env)
-
-
-if __name__ == "__main__":  # the library's path, for LD_PRELOAD in CI (.ci/run)
+if __name__ == "__main__":  # the library's path, for a process started by another program
     print(openblas() or "")

@@ -124,6 +124,9 @@ class ModelHost(Backend):
             job.future.set_exception(exc if isinstance(exc, Cancelled) else ModelError(str(exc)))
 
     def _load(self) -> None:
+        from punie_lsp.model import blas
+
+        blas.load()  # before mlx: its matrix products then run on OpenBLAS
         from mlx_lm import load  # imported here: mlx is the model thread's business only
 
         from punie_lsp.model.embedded import embedded_model_dir

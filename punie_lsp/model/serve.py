@@ -71,4 +71,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"punie-lsp: terminal: punie-lsp ask QUESTION --model {url}", file=sys.stderr)
     sys.stderr.flush()
     command = engine_command(folder, args.host, args.port)
-    os.execv(command[0], command)
+    os.execve(command[0], command, engine_environment())
+
+
+def engine_environment() -> dict[str, str]:
+    """Ours, with OpenBLAS preloaded for the engine's mlx (model/blas.py)."""
+    from punie_lsp.model.blas import openblas
+
+    env = dict(os.environ)
+    if sys.platform == "linux" and not env.get("PUNIE_NO_OPENBLAS") and (lib := openblas()):
+        env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD")) if p)
+    return env

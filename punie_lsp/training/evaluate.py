@@ -35,7 +35,6 @@ import argparse
 import ast
 import json
 import re
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -283,13 +282,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main() -> None:
-    from punie_lsp.model.blas import reexec_with_openblas
     from punie_lsp.model.host import exit_without_teardown
 
     parser = argparse.ArgumentParser(description="executable evaluation of the model")
     add_arguments(parser)
     args = parser.parse_args()
-    reexec_with_openblas(["-m", "punie_lsp.training.evaluate", *sys.argv[1:]])
     exit_without_teardown(run(args))
 
 

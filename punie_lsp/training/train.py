@@ -65,6 +65,9 @@ def train(
 ) -> dict[str, Any]:
     """Train an adapter into out; return the recipe it was made with (the command that ran
     it, test loss and device included)."""
+    from punie_lsp.model import blas
+
+    blas.load()  # before mlx
     from mlx_lm.lora import CONFIG_DEFAULTS, train_model
     from mlx_lm.tuner.datasets import load_dataset
     from mlx_lm.utils import load
