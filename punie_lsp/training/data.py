@@ -108,6 +108,12 @@ def check_fields(code: str) -> None:
             raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
 
 
+def _cache(relative: Path) -> bool:
+    """Whether a file lies in a tool's cache in a fixture project (__pycache__, .ruff_cache,
+    .pytest_cache), made by running the tools there by hand: not part of the project."""
+    return any(part == "__pycache__" or part.startswith(".") for part in relative.parts[:-1])
+
+
 @functools.cache  # one read of the fixture files per process, not one per kind of question
 def project_root(name: str) -> Path:
     """Where a fixture project or a renamed variant of one lives (variants are written into
@@ -120,7 +126,9 @@ def project_root(name: str) -> Path:
             path.read_text(encoding="utf-8"), renames
         )
         for path in sorted((EXAMPLES / source).rglob("*"))
-        if path.is_file() and path.name != "facts.json" and "__pycache__" not in path.parts
+        if path.is_file()
+        and path.name != "facts.json"
+        and not _cache(path.relative_to(EXAMPLES / source))
     }
     digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
     root = cache_dir("fixtures") / f"{name}-{digest}"
