@@ -65,6 +65,43 @@ def test_checkhealth(tmp_path: Path) -> None:
     assert "ERROR" not in report
 
 
+CHECK_AND_TEST = (
+    "<tool_call><function=execute_code><parameter=code>\n"
+    'types = typecheck("src")\n'
+    'tests = pytest_run("tests")\n'
+    "print(types.error_count, tests.failed)\n"
+    "</parameter></function></tool_call>"
+)
+
+
+def test_findings_window_and_clearing(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"replies": [CHECK_AND_TEST], "delay": 0.01}))
+    failing = SAMPLE / "tests" / "test_transfers.py"
+    out = nvim(tmp_path, "findings.lua", str(TRANSFERS), str(script), str(failing))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["focused"]  # so `q` closes it instead of recording a macro
+    assert "<tool_call>" not in result["window"] and "typecheck" in result["window"]
+    # transfers.py's two ty errors once each, from ty; none repeated as punie's.
+    union = [e for e in result["open"] if "missing-union-attribute" in e]
+    assert union == ["ty:missing-union-attribute@7", "ty:missing-union-attribute@8"]
+    assert not any(e.startswith("punie:") for e in result["open"])
+    assert result["test"] == ["punie:pytest-failed@10"] and result["cleared"]
+
+
+def test_help_by_runtimepath(tmp_path: Path) -> None:
+    out = nvim(tmp_path, "help.lua")
+    assert out.split() == ["punie", "->", "punie.txt", ":PunieAsk", "->", "punie.txt",
+                           ":PunieClearFindings", "->", "punie.txt"]  # fmt: skip
+    # The shipped tags are those of the shipped help file.
+    fresh = tmp_path / "doc"
+    shutil.copytree(PLUGIN / "doc", fresh)
+    (fresh / "tags").unlink()
+    subprocess.run([str(NVIM), "--headless", "--clean", "-c", f"helptags {fresh}", "-c", "q"],
+                   check=True, capture_output=True)  # fmt: skip
+    assert (fresh / "tags").read_text() == (PLUGIN / "doc" / "tags").read_text()
+
+
 def test_punie_ask_with_the_embedded_model(tmp_path_factory: pytest.TempPathFactory) -> None:
     tmp = tmp_path_factory.mktemp("ask")
     os.environ.setdefault("PUNIE_TEST_CACHE", str(tmp_path_factory.getbasetemp() / "model-cache"))

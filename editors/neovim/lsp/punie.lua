@@ -1,4 +1,7 @@
 -- punie-lsp for Neovim 0.11+: `vim.lsp.enable('punie')` finds this file on the runtime path.
+local MISSING = 'punie: punie-lsp is not on PATH or in a .venv here; run'
+  .. ' `uv tool install --from PATH/TO/punie-lsp punie-lsp`, or set vim.g.punie_cmd (:help punie-setup)'
+
 local function cmd()
   if vim.g.punie_cmd then
     return vim.g.punie_cmd
@@ -6,7 +9,16 @@ local function cmd()
   if vim.fn.executable('punie-lsp') == 1 then
     return { 'punie-lsp', 'serve' }
   end
-  return { 'python3', '-m', 'punie_lsp', 'serve' }
+  -- A clone set up with the README's commands has punie-lsp only in its .venv.
+  local root = vim.fs.root(vim.fn.getcwd(), '.venv')
+  local venv = root and (root .. '/.venv/bin/punie-lsp')
+  if venv and vim.fn.executable(venv) == 1 then
+    return { venv, 'serve' }
+  end
+  vim.schedule(function()
+    vim.notify(MISSING, vim.log.levels.ERROR)
+  end)
+  return { 'punie-lsp', 'serve' }
 end
 
 ---@type vim.lsp.Config

@@ -10,7 +10,7 @@ import {
   type StaticFeature,
 } from "vscode-languageclient/node";
 import { ASK_COMMAND, type AskArgument } from "./ask";
-import { findOnPath, type Launch, resolveLaunch } from "./launch";
+import { findInVenv, findOnPath, type Launch, resolveLaunch } from "./launch";
 
 export const SECTION = "punie";
 export const STATUS_NOTIFICATION = "punie/status";
@@ -50,8 +50,10 @@ export async function launchCommand(): Promise<Launch> {
   const configured = vscode.workspace.getConfiguration(SECTION).get<string[]>("server.command", []);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const onPath = configured.length > 0 ? undefined : findOnPath("punie-lsp");
-  const interpreter = configured.length > 0 || onPath ? undefined : await selectedInterpreter(folder);
-  return resolveLaunch(configured, onPath, interpreter);
+  const inVenv = configured.length > 0 || onPath ? undefined : findInVenv(folder?.fsPath);
+  const interpreter =
+    configured.length > 0 || onPath || inVenv ? undefined : await selectedInterpreter(folder);
+  return resolveLaunch(configured, onPath, interpreter, inVenv);
 }
 
 export function createClient(

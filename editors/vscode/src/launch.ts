@@ -1,12 +1,13 @@
-// How the server is started: the user's command, else punie-lsp on PATH, else the selected
-// Python interpreter running the package. Pure (no vscode import) so it is unit-tested.
+// How the server is started: the user's command, else punie-lsp on PATH or in the workspace's
+// .venv, else the selected Python interpreter running the package. Pure (no vscode import) so
+// it is unit-tested.
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export interface Launch {
   command: string;
   args: string[];
-  /** Where the command came from, for messages: "setting", "PATH", "interpreter", "python3". */
+  /** Where it came from, for messages: "setting", "PATH", ".venv", "interpreter", "python3". */
   source: string;
 }
 
@@ -14,6 +15,7 @@ export function resolveLaunch(
   configured: readonly string[],
   onPath: string | undefined,
   interpreter: readonly string[] | undefined,
+  inVenv: string | undefined = undefined,
 ): Launch {
   const [command, ...args] = configured.filter((part) => part.trim() !== "");
   if (command !== undefined) {
@@ -21,6 +23,9 @@ export function resolveLaunch(
   }
   if (onPath !== undefined) {
     return { command: onPath, args: ["serve"], source: "PATH" };
+  }
+  if (inVenv !== undefined) {
+    return { command: inVenv, args: ["serve"], source: ".venv" };
   }
   if (interpreter !== undefined && interpreter.length > 0) {
     const [python, ...rest] = interpreter;
@@ -57,6 +62,21 @@ export function findOnPath(
     }
   }
   return undefined;
+}
+
+/** punie-lsp in the workspace folder's .venv (a clone set up with `uv sync` has it there). */
+export function findInVenv(
+  folder: string | undefined,
+  executable: (path: string) => boolean = isExecutable,
+  windows: boolean = process.platform === "win32",
+): string | undefined {
+  if (folder === undefined) {
+    return undefined;
+  }
+  const candidate = windows
+    ? join(folder, ".venv", "Scripts", "punie-lsp.exe")
+    : join(folder, ".venv", "bin", "punie-lsp");
+  return executable(candidate) ? candidate : undefined;
 }
 
 export function describeLaunch(launch: Launch): string {

@@ -15,7 +15,9 @@ function M.check()
     return
   end
   vim.health.ok('server command: ' .. table.concat(cmd, ' ') .. ' (' .. exe .. ')')
-  local bindir = vim.fs.dirname(exe)
+  -- The server looks beside its own Python first: a `uv tool install` puts a link to
+  -- punie-lsp on PATH, and ruff and ty in the tool's own environment, beside the link's target.
+  local bindir = vim.fs.dirname(vim.fn.resolve(exe))
   for _, tool in ipairs({ 'ruff', 'ty' }) do
     local beside = bindir .. '/' .. tool
     if vim.fn.executable(beside) == 1 then
@@ -37,8 +39,10 @@ function M.check()
     vim.health.ok('model ' .. state.model_message)
   elseif state.model == 'error' then
     vim.health.error('model: ' .. state.model_message)
+  elseif state.model == 'loading' then
+    vim.health.info('model: loading (' .. state.model_message .. ')')
   else
-    vim.health.info('model: ' .. state.model)
+    vim.health.info('model: not loaded yet (it loads after the first diagnostics, or at the first :PunieAsk)')
   end
 end
 

@@ -39,33 +39,55 @@ local function client(bufnr)
   return vim.lsp.get_clients({ name = 'punie', bufnr = bufnr })[1]
 end
 
--- The floating window the answer streams into.
+-- The floating window the answer streams into. It takes the focus, so that q closes it (and
+-- does not start recording a macro) and a long answer scrolls; Markdown is concealed.
 local function open_float(title)
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].filetype = 'markdown'
   local width = math.min(90, math.floor(vim.o.columns * 0.8))
-  local height = math.min(20, math.floor(vim.o.lines * 0.6))
-  local win = vim.api.nvim_open_win(buf, false, {
-    relative = 'editor', width = width, height = height, style = 'minimal', border = 'rounded',
-    row = math.floor((vim.o.lines - height) / 2), col = math.floor((vim.o.columns - width) / 2),
+  local win = vim.api.nvim_open_win(buf, true, {
+    relative = 'editor', width = width, height = 3, style = 'minimal', border = 'rounded',
+    row = 2, col = math.floor((vim.o.columns - width) / 2),
     title = ' ' .. title .. ' ', title_pos = 'center',
   })
+  vim.wo[win].conceallevel = 2
+  vim.wo[win].wrap = true
   return buf, win
 end
 
-local function set_lines(buf, text)
-  if vim.api.nvim_buf_is_valid(buf) then
-    vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text, '\n', { plain = true }))
+-- The window grows with its text, up to most of the screen; beyond that it scrolls.
+local function set_lines(buf, text, win)
+  if not vim.api.nvim_buf_is_valid(buf) then
+    return
   end
+  local lines = vim.split(text, '\n', { plain = true })
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  if win and vim.api.nvim_win_is_valid(win) then
+    local most = math.max(3, math.floor(vim.o.lines * 0.8) - 4)
+    vim.api.nvim_win_set_height(win, math.min(most, math.max(3, #lines)))
+  end
+end
+
+-- What the model streams before its snippet runs: its words, or (a Code Mode reply) a line
+-- saying a snippet is being written, never the raw tool-call markup.
+local function streamed(message)
+  if message:find('<tool_call>', 1, true) then
+    return '_writing a snippet..._'
+  end
+  return message
 end
 
 local function render(answer)
   local out = { '**' .. answer.question .. '**', '' }
+  local output = answer.output ~= vim.NIL and answer.output or ''
   if answer.code and answer.code ~= vim.NIL then
-    vim.list_extend(out, { '```python', answer.code, '```', '', '```', answer.output or '', '```', '' })
+    vim.list_extend(out, { '```python', answer.code, '```', '' })
+    if vim.trim(output) ~= vim.trim(answer.answer or '') then -- the answer is the output often
+      vim.list_extend(out, { '```', output, '```', '' })
+    end
   end
   if answer.error and answer.error ~= vim.NIL then
-    table.insert(out, 'Error: ' .. answer.error)
+    table.insert(out, '**Error:** ' .. answer.error)
   end
   table.insert(out, answer.answer or '')
   return table.concat(out, '\n')
@@ -89,7 +111,7 @@ function M.ask(question, range)
   end
   local buf, win = open_float('punie')
   M.last = { buf = buf, win = win, text = '', done = false }
-  set_lines(buf, '_thinking..._')
+  set_lines(buf, '_thinking..._', win)
   local ok, request_id = c:request('workspace/executeCommand', {
     command = 'punie.ask', arguments = { argument },
   }, function(err, result)
@@ -100,7 +122,7 @@ function M.ask(question, range)
       M.last.answer = result
       M.last.text = render(result)
     end
-    set_lines(buf, M.last.text)
+    set_lines(buf, M.last.text, win)
   end, bufnr)
   local function cancel()
     if ok and not M.last.done then
@@ -117,33 +139,46 @@ function M.ask(question, range)
   return ok and request_id or nil
 end
 
--- Stream the answer (and the model's loading state) from work-done progress.
-vim.api.nvim_create_autocmd('LspProgress', {
-  callback = function(ev)
-    local params = ev.data and ev.data.params or {}
-    local value = params.value or {}
-    local c = vim.lsp.get_client_by_id(ev.data.client_id)
-    if not c or c.name ~= 'punie' then
-      return
+--- Clear the model's findings (the punie diagnostics) from every file.
+function M.clear_findings()
+  local c = client(vim.api.nvim_get_current_buf()) or vim.lsp.get_clients({ name = 'punie' })[1]
+  if not c then
+    vim.notify('punie: punie-lsp is not running', vim.log.levels.ERROR)
+    return
+  end
+  c:request('workspace/executeCommand', { command = 'punie.clearFindings', arguments = {} }, function() end)
+end
+
+--- Stream the answer (and the model's loading state) from work-done progress: called by the
+--- LspProgress autocmd of plugin/punie.lua, which runs whichever way the client was started.
+function M.on_progress(ev)
+  local params = ev.data and ev.data.params or {}
+  local value = params.value or {}
+  local c = vim.lsp.get_client_by_id(ev.data.client_id)
+  if not c or c.name ~= 'punie' then
+    return
+  end
+  if value.kind == 'begin' then
+    if (value.title or ''):match('answering') then
+      answering[params.token] = true
+    elseif (value.title or ''):match('loading') then
+      M.state.model = 'loading'
     end
-    if value.kind == 'begin' then
-      if (value.title or ''):match('answering') then
-        answering[params.token] = true
-      elseif (value.title or ''):match('loading') then
-        M.state.model = 'loading'
-      end
-    elseif value.kind == 'report' and answering[params.token] and M.last and not M.last.done then
-      set_lines(M.last.buf, value.message or '')
-    elseif value.kind == 'end' then
-      if answering[params.token] then
-        answering[params.token] = nil
-      elseif (value.message or ''):match('^ready') then
-        M.state.model, M.state.model_message = 'ready', value.message
-      elseif M.state.model == 'loading' then
-        M.state.model, M.state.model_message = 'error', value.message or ''
-      end
+  elseif value.kind == 'report' and answering[params.token] then
+    if M.last and not M.last.done then
+      set_lines(M.last.buf, streamed(value.message or ''), M.last.win)
     end
-  end,
-})
+  elseif value.kind == 'report' and M.state.model == 'loading' then
+    M.state.model_message = value.message or ''
+  elseif value.kind == 'end' then
+    if answering[params.token] then
+      answering[params.token] = nil
+    elseif (value.message or ''):match('^ready') then
+      M.state.model, M.state.model_message = 'ready', value.message
+    elseif M.state.model == 'loading' then
+      M.state.model, M.state.model_message = 'error', value.message or ''
+    end
+  end
+end
 
 return M

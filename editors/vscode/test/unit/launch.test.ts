@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "node:test";
-import { describeLaunch, findOnPath, resolveLaunch } from "../../src/launch";
+import { describeLaunch, findInVenv, findOnPath, resolveLaunch } from "../../src/launch";
 
 test("the configured command wins and is used as given", () => {
   const launch = resolveLaunch(["/opt/punie/bin/punie-lsp", "serve", "--log-level", "DEBUG"], "/usr/bin/punie-lsp", ["/usr/bin/python3"]);
@@ -51,4 +51,24 @@ test("findOnPath finds only executables, in PATH order", () => {
   assert.equal(findOnPath("punie-lsp", path), join(second, "punie-lsp"));
   assert.equal(findOnPath("punie-lsp", first), undefined);
   assert.equal(findOnPath("punie-lsp", ""), undefined);
+});
+
+test("the workspace's .venv comes after PATH and before the interpreter", () => {
+  const venv = "/work/clone/.venv/bin/punie-lsp";
+  assert.equal(resolveLaunch([], "/usr/bin/punie-lsp", ["/usr/bin/python3"], venv).source, "PATH");
+  assert.deepEqual(resolveLaunch([], undefined, ["/usr/bin/python3"], venv), {
+    command: venv,
+    args: ["serve"],
+    source: ".venv",
+  });
+});
+
+test("findInVenv looks only in the folder's .venv", () => {
+  const folder = mkdtempSync(join(tmpdir(), "punie-w-"));
+  assert.equal(findInVenv(folder), undefined);
+  assert.equal(findInVenv(undefined), undefined);
+  const seen: string[] = [];
+  findInVenv("/w", (p) => (seen.push(p), false), false);
+  findInVenv("C:\\w", (p) => (seen.push(p), false), true);
+  assert.deepEqual(seen, [join("/w", ".venv", "bin", "punie-lsp"), join("C:\\w", ".venv", "Scripts", "punie-lsp.exe")]);
 });
