@@ -77,6 +77,43 @@ async def test_a_tool_answer_and_its_findings_as_diagnostics(tmp_path: Path) -> 
         await wait_for(lambda: all(d.source != "punie" for d in lsp.diagnostics.get(uri, [])))
 
 
+CHECK_AND_TEST = (
+    "<tool_call><function=execute_code><parameter=code>\n"
+    'types = typecheck("src")\n'
+    'tests = pytest_run("tests")\n'
+    "print(types.error_count, tests.failed)\n"
+    "</parameter></function></tool_call>"
+)
+
+
+async def test_one_problem_one_entry(tmp_path: Path) -> None:
+    """A type error the live diagnostics show on an open buffer is not shown again as the
+    model's finding; what they cannot show (a failing test) is; an edit drops the file's
+    findings, found on an older text."""
+    options = {**script(tmp_path, CHECK_AND_TEST), "debounceMs": 0}
+    transfers, accounts = SAMPLE / "src/ledger/transfers.py", SAMPLE / "src/ledger/accounts.py"
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        open_uri = open_doc(lsp, transfers)
+        await published(lsp, open_uri, 1)
+        await ask(lsp, "How many type errors and failing tests?")
+        closed, test = accounts.as_uri(), FAILING_TEST.as_uri()
+        await wait_for(lambda: closed in lsp.diagnostics and test in lsp.diagnostics)
+        shown = lsp.diagnostics[open_uri]
+        union = [d for d in shown if d.code == "missing-union-attribute"]
+        assert [d.source for d in union] == ["ty", "ty"]  # once each, from the live source
+        # A file not open keeps the model's findings; so does the failing test.
+        assert [d.code for d in lsp.diagnostics[closed]] == ["unsupported-operator"]
+        assert {d.source for d in lsp.diagnostics[test]} == {"punie"}
+        # Open with the test file, an edit to it drops its (now stale) finding.
+        test_doc = open_doc(lsp, FAILING_TEST)
+        found = await published(lsp, test_doc, 1)
+        assert [d.source for d in found if d.source == "punie"] == ["punie"]
+        text = FAILING_TEST.read_text(encoding="utf-8")
+        change_doc(lsp, test_doc, 2, "\n" + text)
+        found = await published(lsp, test_doc, 2)
+        assert "punie" not in {d.source for d in found}
+
+
 async def test_findings_in_unopened_files_reach_a_pull_client(tmp_path: Path) -> None:
     """Neovim 0.11 and VS Code pull diagnostics for open files only: a failing test in a file
     nobody opened is pushed instead, and handed to the pull while the file is open."""

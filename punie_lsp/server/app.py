@@ -19,8 +19,9 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
-from punie_lsp.server import ask_actions, commands, findings, ruff_actions
+from punie_lsp.server import ask_actions, commands, findings, forwarding, ruff_actions
 from punie_lsp.server.capabilities import ClientCapabilities
+from punie_lsp.server.child_server import ChildServerError
 from punie_lsp.server.children import Children
 from punie_lsp.server.code_actions import ActionContext, Provider
 from punie_lsp.server.commands import Command
@@ -90,10 +91,32 @@ class PunieServer(LanguageServer):
             for problem in problems:
                 self.report_problem(problem)
             encoding = _encoding(self.workspace.position_encoding)
-            await self.children.apply(settings, old, self.workspace.root_uri, encoding)
+            await self.children.apply(
+                settings, old, self.workspace.root_uri, encoding, self.client_capabilities
+            )
             self.model.apply()
             self.settings_loaded.set()
             self.publishing.refresh()
+
+    async def forward(self, entry: forwarding.Forwarded, params: Any) -> Any:
+        """A request a child answers (forwarding.py), on the buffer's current text; None where
+        that child is off, or the document is not open."""
+        uri = forwarding.uri_of(params)
+        snap = self.snapshot(uri) if uri else None
+        child = self.children.get(entry.child)
+        if snap is None or child is None:
+            return None
+        if not child.same_encoding:  # both tools take the client's; never seen otherwise
+            log.warning(
+                "%s speaks another position encoding: %s not forwarded", child.name, entry.method
+            )
+            return None
+        try:
+            child.sync(snap.uri, snap.version, snap.text)
+            return await child.request(entry.method, params)
+        except ChildServerError as exc:
+            log.warning("%s", exc)
+            return None
 
     async def _configuration(self) -> Any:
         if not self.session.capabilities.configuration:
@@ -150,8 +173,21 @@ async def did_change(
     ls.model.edited()
     if isinstance(params, types.DidOpenTextDocumentParams):
         ls.publishing.hand_findings_to_pull(params.text_document.uri, opened=True)
+    else:  # a pull client asks again for a changed buffer; a push one gets the next publish
+        ls.engine.edited(params.text_document.uri)
     if not ls.publishing.pull and (snap := ls.snapshot(params.text_document.uri)) is not None:
         ls.engine.schedule(snap)
+
+
+def _forwarder(entry: forwarding.Forwarded) -> Any:
+    async def handler(ls: PunieServer, params: Any) -> Any:
+        return await ls.forward(entry, params)
+
+    return handler
+
+
+for _entry in forwarding.FORWARDED:
+    server.feature(_entry.method, _entry.options)(_forwarder(_entry))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -177,7 +213,7 @@ async def diagnostic(
     await ls.settings_loaded.wait()
     snap = ls.snapshot(params.text_document.uri) or _unopened(params.text_document.uri)
     found = await ls.engine.compute(snap)
-    extra = ls.engine.extra.get(params.text_document.uri, [])
+    extra = ls.engine.findings(params.text_document.uri, live=True)
     ls.model.may_load()
     return types.RelatedFullDocumentDiagnosticReport(items=found + extra)
 

@@ -14,6 +14,7 @@ import os
 import signal
 from typing import Any
 
+import attrs  # lsprotocol's types are attrs classes
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
@@ -40,7 +41,13 @@ class ChildServerError(Exception):
 
 class ChildServer:
     def __init__(
-        self, name: str, executable: str, root_uri: str | None, encoding: str, timeout: float
+        self,
+        name: str,
+        executable: str,
+        root_uri: str | None,
+        encoding: str,
+        timeout: float,
+        client: types.ClientCapabilities | None = None,
     ):
         self.name = name  # "ty" or "ruff": the diagnostics' source
         self.executable = executable
@@ -48,6 +55,7 @@ class ChildServer:
         self.encoding = encoding  # what our client speaks; ranges are converted to it
         self._ours = PositionCodec(encoding)
         self.timeout = timeout
+        self.client = client  # our editor's, so forwarded answers come in the form it reads
         self._client = LanguageClient("punie-lsp", "0.1", protocol_cls=_TolerantProtocol)
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
         self._client.feature(types.WINDOW_LOG_MESSAGE)(self._log_message)
@@ -161,6 +169,19 @@ class ChildServer:
         """Whether the server's positions are already in our client's encoding."""
         return self._codec.encoding == self.encoding
 
+    async def request(self, method: str, params: Any) -> Any:
+        """The server's answer to a request of our client's, forwarded as it came."""
+        try:
+            return await self._answer_or_exit(
+                self._client.protocol.send_request_async(method, params)
+            )
+        except TimeoutError:
+            raise ChildServerError(
+                f"{self.name} server did not answer {method} within {self.timeout:g} s"
+            ) from None
+        except (RuntimeError, ChildServerError) as exc:
+            raise ChildServerError(f"{self.name} server failed: {exc}") from exc
+
     async def diagnostics(self, uri: str, lines: list[str]) -> list[types.Diagnostic]:
         """The server's diagnostics for the synced buffer, in our client's position encoding."""
         try:
@@ -188,17 +209,28 @@ class ChildServer:
 
     def _init_params(self) -> types.InitializeParams:
         folders = [types.WorkspaceFolder(uri=self.root_uri, name="root")] if self.root_uri else None
+        editor = self.client.text_document if self.client else None
+        # The editor's own text capabilities (markdown hovers, snippets, link support), with
+        # diagnostics pulled by us and no saves sent.
+        text = attrs.evolve(
+            editor or types.TextDocumentClientCapabilities(),
+            diagnostic=types.DiagnosticClientCapabilities(),
+            synchronization=types.TextDocumentSyncClientCapabilities(did_save=False),
+            publish_diagnostics=None,
+        )
+        edits = (
+            self.client.workspace.workspace_edit if self.client and self.client.workspace else None
+        )
         return types.InitializeParams(
             process_id=None,
             root_uri=self.root_uri,
             workspace_folders=folders,
             capabilities=types.ClientCapabilities(
                 general=types.GeneralClientCapabilities(position_encodings=[self.encoding]),
-                text_document=types.TextDocumentClientCapabilities(
-                    diagnostic=types.DiagnosticClientCapabilities(),
-                    synchronization=types.TextDocumentSyncClientCapabilities(did_save=False),
+                text_document=text,
+                workspace=types.WorkspaceClientCapabilities(
+                    configuration=True, workspace_edit=edits
                 ),
-                workspace=types.WorkspaceClientCapabilities(configuration=True),
             ),
         )
 

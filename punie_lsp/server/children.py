@@ -9,6 +9,8 @@ import logging
 from collections.abc import Callable
 from enum import Enum
 
+from lsprotocol import types
+
 from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.settings import SECTION, Settings
 from punie_lsp.tools import ToolError
@@ -42,6 +44,7 @@ class Children:
         old: Settings,
         root_uri: str | None,
         encoding: str,
+        client: types.ClientCapabilities | None = None,
     ) -> None:
         """(Re)start or stop each server as the settings say; one that failed earlier is
         tried again on every settings change."""
@@ -51,7 +54,7 @@ class Children:
             if (wanted, path) != child.wanted(old):
                 await self.stop(child)
             if wanted and child not in self._running:
-                server = await self._start(child, path, root_uri, encoding, settings)
+                server = await self._start(child, path, root_uri, encoding, settings, client)
                 if server is not None:
                     self._running[child] = server
 
@@ -64,12 +67,14 @@ class Children:
         root_uri: str | None,
         encoding: str,
         settings: Settings,
+        client: types.ClientCapabilities | None,
     ) -> ChildServer | None:
         name = child.value
         try:
             server = ChildServer(
-                name, find_executable(name, path), root_uri, encoding, settings.tool_timeout
-            )
+                name, find_executable(name, path), root_uri, encoding, settings.tool_timeout,
+                client,
+            )  # fmt: skip
             await server.start()
             return server
         except (ToolError, ChildServerError) as exc:

@@ -45,6 +45,13 @@ class RuffDiagnosticData(_Data):
     noqa_row: int | None = None  # the 1-based row where a noqa comment goes
 
 
+class FindingData(_Data):
+    """A model-run finding: which tool found it, so that an open buffer shows ruff's and ty's
+    findings once, from the live diagnostics (server/diagnostics.py)."""
+
+    source: str  # the tool's executable: ty, ruff, pytest
+
+
 class ResolveData(_Data):
     """A code action whose edit is computed in codeAction/resolve."""
 

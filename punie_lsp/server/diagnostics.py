@@ -3,6 +3,11 @@
 Push clients get debounced `textDocument/publishDiagnostics` with the document version; a
 newer change cancels the computation for an older one, so nothing stale is published. Pull
 clients (`textDocument/diagnostic`) get the same diagnostics computed on request.
+
+Model-run findings (source "punie") are shown beside them, once: on an open buffer, what a
+live source (ruff, ty) finds is the live diagnostics' to show, on the buffer's current text,
+so only the rest (failing tests) is added; and an edit to a buffer drops its findings, which
+were found on an older text.
 """
 
 import asyncio
@@ -18,6 +23,7 @@ from pygls.workspace import TextDocument
 from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.children import Child, Children
 from punie_lsp.server.diagnostic_data import RuffDiagnosticData, RuffFixData
+from punie_lsp.server.findings import live_covers
 from punie_lsp.server.session import Session
 
 log = logging.getLogger(__name__)
@@ -108,7 +114,7 @@ class DiagnosticsEngine:
                 server.close(uri)
         if push:
             self._last.pop(uri, None)
-            self.publish(uri, None, list(self.extra.get(uri, [])))
+            self.publish(uri, None, self.findings(uri, live=False))
 
     def set_extra(self, extra: dict[str, list[types.Diagnostic]], push: bool) -> None:
         """Replace the model-run findings; push clients get every touched file again."""
@@ -117,11 +123,29 @@ class DiagnosticsEngine:
         if push:
             for uri in sorted(touched):
                 version, found = self._last.get(uri, (None, []))
-                self.publish(uri, version, found + extra.get(uri, []))
+                self.publish(uri, version, found + self.findings(uri, live=uri in self._last))
+
+    def edited(self, uri: str) -> None:
+        """A buffer changed: its findings are of an older text."""
+        self.extra.pop(uri, None)
+
+    def findings(self, uri: str, live: bool) -> list[types.Diagnostic]:
+        """The model-run findings to show for uri; live: beside its live diagnostics."""
+        found = self.extra.get(uri, [])
+        if not live:
+            return list(found)
+        sources = self.live_sources()
+        return [d for d in found if not live_covers(d, sources)]
+
+    def live_sources(self) -> set[str]:
+        """The tools whose live diagnostics are on and running."""
+        sources = self.session.settings.sources
+        on = {Child.RUFF: sources.ruff, Child.TY: sources.ty}
+        return {c.value for c in Child if on[c] and self.children.get(c) is not None}
 
     def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
         self._last[uri] = (version, found)
-        self.publish(uri, version, found + self.extra.get(uri, []))
+        self.publish(uri, version, found + self.findings(uri, live=True))
 
     async def _publish_later(self, snap: Snapshot) -> None:
         await asyncio.sleep(self.session.settings.debounce_ms / 1000)
