@@ -14,6 +14,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import client_capabilities
 
+from punie_lsp.agent import wall
 from tests.lsp_helpers import (
     Client,
     change_doc,
@@ -112,6 +113,32 @@ async def test_one_problem_one_entry(tmp_path: Path) -> None:
         change_doc(lsp, test_doc, 2, "\n" + text)
         found = await published(lsp, test_doc, 2)
         assert "punie" not in {d.source for d in found}
+
+
+COUNT_TYPE_ERRORS = (
+    "<tool_call><function=execute_code><parameter=code>\n"
+    'print(typecheck("src").error_count)\n'
+    "</parameter></function></tool_call>"
+)
+
+
+async def test_the_tools_see_the_unsaved_buffer(tmp_path: Path) -> None:
+    """The disk has 3 type errors under src/, two of them in transfers.py; the editor's
+    unsaved transfers.py has none: the snippet's typecheck() counts what the user sees."""
+    transfers = SAMPLE / "src/ledger/transfers.py"
+    before = transfers.read_bytes()
+    fixed = "def transfer(a: int, b: int) -> int:\n    return a + b\n"
+    options = script(tmp_path, COUNT_TYPE_ERRORS, COUNT_TYPE_ERRORS)
+    async with session(tmp_path, root=SAMPLE, init_options=options) as lsp:
+        assert (await ask(lsp, "How many type errors are in src/?"))["output"] == "3\n"
+        uri = open_doc(lsp, transfers)
+        change_doc(lsp, uri, 2, fixed)
+        answer = await ask(lsp, "How many type errors are in src/?")
+        if wall.status().available:
+            assert answer["output"] == "1\n" and answer["notes"] == []
+        else:  # said, not hidden
+            assert answer["notes"] == ["unsaved changes not seen (no sandbox wall): transfers.py"]
+    assert transfers.read_bytes() == before  # the user's file is never written
 
 
 async def test_findings_in_unopened_files_reach_a_pull_client(tmp_path: Path) -> None:

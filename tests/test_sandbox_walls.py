@@ -416,3 +416,22 @@ def _status_in_subprocess(env: dict[str, str]) -> str:
         [sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True, text=True
     )
     return done.stdout + done.stderr
+
+
+def test_an_overlay_shows_buffers_inside_the_workspace_only(tmp_path: Path) -> None:
+    project, outside = tmp_path / "project", tmp_path / "outside.txt"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "notes.txt").write_text("on disk\n")
+    outside.write_text(f"{SECRET}\n")
+    overlay = {
+        str(project / "notes.txt"): "unsaved\n",  # an open, edited buffer
+        str(outside): "replaced\n",  # not in the workspace: never bound
+        str(project / "new.txt"): "never saved\n",  # no such file: nothing to bind over
+    }
+    code = 'print(read_file("notes.txt").strip())\nprint(read_file("new.txt"))'
+    result = run_code(code, project, overlay=overlay)
+    assert result.output.splitlines()[0] == "unsaved"
+    assert "never saved" not in result.output
+    assert (project / "notes.txt").read_text() == "on disk\n"  # the disk is untouched
+    assert outside.read_text() == f"{SECRET}\n" and not (project / "new.txt").exists()

@@ -32,5 +32,6 @@ class Answer(BaseModel):
     answer: str = ""
     error: str | None = None
     results: list[ToolRun] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # e.g. unsaved changes the tools did not see
     timings: Timings = Field(default_factory=Timings)
     reply: str = ""  # the model's raw first reply, for debugging and evaluation

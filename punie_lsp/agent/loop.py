@@ -6,7 +6,7 @@ fake in protocol tests).
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from punie_lsp import prompt
@@ -33,11 +33,13 @@ def ask(
     cancel: threading.Event | None = None,
     constrain: bool = True,
     grounded: bool = True,
+    overlay: Mapping[str, str] | None = None,
 ) -> Answer:
     """Answer one question about the project at root. Cancellation raises model.Cancelled.
     With constrain, the first reply is decoded under the workspace's grammar
     (agent/grammar.py): a snippet can name only tools, fields and paths that exist. With
-    grounded, a direct answer's text comes from documentation (agent/grounding.py)."""
+    grounded, a direct answer's text comes from documentation (agent/grounding.py). overlay:
+    path -> text the tools see instead of the disk's (the editor's unsaved buffers)."""
     start = time.perf_counter()
     timings = Timings()
     cancel = cancel or threading.Event()
@@ -61,9 +63,10 @@ def ask(
     if reply.kind == "tool" and reply.code is not None:
         answer.kind, answer.code = "tool", reply.code
         tool_start = time.perf_counter()
-        ran = run_code(reply.code, root, limits)
+        ran = run_code(reply.code, root, limits, overlay)
         timings.tool = time.perf_counter() - tool_start
         answer.output, answer.error, answer.results = ran.output, ran.error, ran.results
+        answer.notes = ran.notes
         answer.answer = ran.output.strip() if ran.error is None else f"The code failed: {ran.error}"
         if final_answer and ran.error is None and not cancel.is_set():
             final = generate(request(prompt.messages(question, reply.code, ran.output)))
@@ -75,6 +78,8 @@ def ask(
         tool_start = time.perf_counter()
         answer = ground(answer, root, limits)
         timings.tool = time.perf_counter() - tool_start
+    if answer.notes:  # said with the answer, where every client shows it
+        answer.answer = "\n\n".join([answer.answer, *(f"({note})" for note in answer.notes)])
     timings.total = time.perf_counter() - start
     answer.timings = timings
     return answer

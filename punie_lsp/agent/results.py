@@ -37,3 +37,4 @@ class SandboxResult(BaseModel):
     truncated: bool = False  # the output went past the limit and was cut
     results: list[ToolRun] = Field(default_factory=list)
     duration: float = 0.0
+    notes: list[str] = Field(default_factory=list)  # what the run could not do as asked

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,15 @@ class Limits:
     tool_timeout: float = 30.0
 
 
-def run_code(code: str, root: str | Path, limits: Limits | None = None) -> SandboxResult:
-    """Check and run code with the workspace at root; never raises for anything the code does."""
+def run_code(
+    code: str,
+    root: str | Path,
+    limits: Limits | None = None,
+    overlay: Mapping[str, str] | None = None,
+) -> SandboxResult:
+    """Check and run code with the workspace at root; never raises for anything the code does.
+    overlay: file path -> text the tools see there instead of the disk's (the editor's unsaved
+    buffers); it needs the OS wall, and is left out, saying so, where there is none."""
     limits = limits or Limits()
     try:
         policy.check(code)  # refuse early, with a clear message, without starting a process
@@ -59,7 +67,35 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         "output_limit": limits.output_limit,
         "tool_timeout": min(limits.tool_timeout, limits.timeout),
     }
-    proc = SPARE.take(request["root"])
+    with contextlib.ExitStack() as stack:
+        if overlay and not wall.status().available:
+            shown = ", ".join(sorted(Path(p).name for p in overlay))
+            result = _run(request, limits, None)
+            result.notes.append(f"unsaved changes not seen (no sandbox wall): {shown}")
+            return result
+        binds = _write_overlay(overlay, stack) if overlay else None
+        return _run(request, limits, binds)
+
+
+def _write_overlay(
+    overlay: Mapping[str, str], stack: contextlib.ExitStack
+) -> list[tuple[str, str]]:
+    """Each buffer's text in a file of its own, gone after the run: (file, workspace path)."""
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="punie-overlay-")))
+    binds = []
+    for n, (path, text) in enumerate(sorted(overlay.items())):
+        copy = folder / f"{n}{Path(path).suffix}"
+        copy.write_text(text, encoding="utf-8")
+        binds.append((str(copy), path))
+    return binds
+
+
+def _run(
+    request: dict[str, object], limits: Limits, overlays: list[tuple[str, str]] | None
+) -> SandboxResult:
+    """The snippet in a worker: the spare one, or one of its own to see an overlay."""
+    root = str(request["root"])
+    proc = _start_worker(root, overlays) if overlays else SPARE.take(root)
     started = time.monotonic()
     try:
         # Its reply, without waiting for it to exit: it may still be seeing a tool out. It
@@ -71,7 +107,7 @@ def run_code(code: str, root: str | Path, limits: Limits | None = None) -> Sandb
         took = time.monotonic() - started
         return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=took)
     finally:
-        prestart(request["root"])
+        prestart(root)
     if not out:  # it died: how
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
@@ -129,10 +165,12 @@ def prestart(root: str | Path | None = None) -> None:
     SPARE.prestart(str(Path(root).resolve()) if root is not None else None)
 
 
-def _start_worker(root: str | None) -> subprocess.Popen[bytes]:
+def _start_worker(
+    root: str | None, overlays: list[tuple[str, str]] | None = None
+) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])]
     proc = subprocess.Popen(
-        wall.command(argv, root, _environment()),
+        wall.command(argv, root, _environment(), overlays or ()),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,9 +109,15 @@ def _try(bwrap: str, flags: tuple[str, ...]) -> str | None:
     return None if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
 
 
-def command(argv: list[str], root: str | None, env: dict[str, str]) -> list[str]:
+def command(
+    argv: list[str],
+    root: str | None,
+    env: dict[str, str],
+    overlays: Sequence[tuple[str, str]] = (),
+) -> list[str]:
     """argv run inside the wall, with root (the workspace) readable and env its whole
-    environment; argv as given where there is no wall."""
+    environment; argv as given where there is no wall. overlays: (file, path in the
+    workspace) pairs, each file shown in place of that path (an editor's unsaved buffer)."""
     wall = status()
     if not wall.available or wall.bwrap is None:
         return argv
@@ -129,6 +135,7 @@ def command(argv: list[str], root: str | None, env: dict[str, str]) -> list[str]
         wall.bwrap,
         *_base(wall.flags),
         *_binds(paths),
+        *_overlays(root, overlays),
         "--bind", str(cache), str(cache),
         "--clearenv", *setenv,
         "--chdir", "/tmp",
@@ -154,6 +161,20 @@ def _base(flags: tuple[str, ...]) -> list[str]:
         "--dev", "/dev",
         "--tmpfs", "/tmp",
     ]  # fmt: skip
+
+
+def _overlays(root: str | None, overlays: Sequence[tuple[str, str]]) -> list[str]:
+    """Binds of each buffer's file over its path, only inside the workspace and only over a
+    file that exists there (bwrap cannot bind onto nothing in a read-only folder)."""
+    if not root:
+        return []
+    workspace = Path(root).resolve()
+    args: list[str] = []
+    for source, target in overlays:
+        where = Path(target).resolve()
+        if where.is_relative_to(workspace) and where.is_file():
+            args += ["--ro-bind", str(Path(source).resolve()), str(where)]
+    return args
 
 
 def _binds(extra: Iterable[str]) -> list[str]:

@@ -98,6 +98,21 @@ class PunieServer(LanguageServer):
             self.settings_loaded.set()
             self.publishing.refresh()
 
+    def unsaved(self, root: Path) -> dict[str, str]:
+        """The open buffers under root whose text is not what the disk holds: path -> text."""
+        found = {}
+        for doc in list(self.workspace.text_documents.values()):
+            path = to_fs_path(doc.uri)
+            if path is None or not Path(path).resolve().is_relative_to(root):
+                continue
+            try:
+                on_disk = Path(path).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # a new file, or one the tools cannot read as text anyway
+            if on_disk != doc.source:
+                found[str(Path(path).resolve())] = doc.source
+        return found
+
     async def forward(self, entry: forwarding.Forwarded, params: Any) -> Any:
         """A request a child answers (forwarding.py), on the buffer's current text; None where
         that child is off, or the document is not open."""
@@ -305,7 +320,11 @@ async def ask_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     elif host is None:
         raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
     else:
-        answer = await commands.answer(host, settings, params, root, progress)
+        snap = ls.snapshot(params.uri) if params.uri else None
+        buffer = snap.lines if snap is not None else None
+        answer = await commands.answer(
+            host, settings, params, root, progress, buffer, ls.unsaved(root)
+        )
     if answer.results:
         ls.publishing.set_findings(findings.diagnostics(answer.results, root, ls.session.codec))
     return answer.model_dump(mode="json")

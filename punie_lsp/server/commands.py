@@ -61,10 +61,15 @@ def parse_params(args: tuple[Any, ...]) -> AskParams:
     return params
 
 
-def question_text(params: AskParams, root: Path) -> str:
+# The most of a selection put into the question: a small model's context is short.
+SELECTION_LINES = 60
+
+
+def question_text(params: AskParams, root: Path, buffer: list[str] | None = None) -> str:
     """The question as the model sees it. With a range, it is about those lines of that file,
-    and says so; a bare uri only tells where the user was, which would mislead a small model
-    into checking that file whatever the question."""
+    and says so, with the selected code from the editor's buffer (not the disk's) when the
+    file is open; a bare uri only tells where the user was, which would mislead a small
+    model into checking that file whatever the question."""
     text = params.question.strip()
     path = to_fs_path(params.uri) if params.uri else None
     if path and params.range and "start" in params.range and "end" in params.range:
@@ -72,8 +77,13 @@ def question_text(params: AskParams, root: Path) -> str:
         shown = where.relative_to(root) if where.is_relative_to(root) else where
         first = int(params.range["start"].get("line", 0)) + 1
         last = int(params.range["end"].get("line", 0)) + 1
+        if last > first and int(params.range["end"].get("character", 0)) == 0:
+            last -= 1  # a selection of whole lines ends at the start of the next one
         lines = f"line {first}" if first == last else f"lines {first}-{last}"
         text = f"{text} (in {shown}, {lines})"
+        code = "".join(buffer[first - 1 : min(last, first - 1 + SELECTION_LINES)]) if buffer else ""
+        if code.strip():
+            text += f":\n```python\n{code.rstrip()}\n```"
     return text
 
 
@@ -97,7 +107,11 @@ async def answer(
     params: AskParams,
     root: Path,
     progress: Progress,
+    buffer: list[str] | None = None,
+    overlay: dict[str, str] | None = None,
 ) -> Answer:
+    """The model's answer; buffer: the lines of the file the question is about, as the editor
+    has them; overlay: the unsaved buffers' text by path, for the tools to see."""
     await progress.create()
     cancel = threading.Event()
     progress.begin("punie: answering", params.question[:80])
@@ -109,7 +123,7 @@ async def answer(
         host.wait_loaded(0)  # raises ModelError when loading failed
         result = await asyncio.to_thread(
             ask,
-            question_text(params, root),
+            question_text(params, root, buffer),
             root,
             host.generate,
             limits=Limits(timeout=settings.snippet_timeout),
@@ -117,6 +131,7 @@ async def answer(
             max_tokens=settings.max_tokens,
             on_text=progress.stream,
             cancel=cancel,
+            overlay=overlay,
         )
     except asyncio.CancelledError:  # $/cancelRequest
         cancel.set()

@@ -106,7 +106,7 @@ function M.ask(question, range)
   if range then
     argument.range = {
       start = { line = range[1] - 1, character = 0 },
-      ['end'] = { line = range[2] - 1, character = 0 },
+      ['end'] = { line = range[2], character = 0 }, -- LSP ranges end before their end
     }
   end
   local buf, win = open_float('punie')
