@@ -89,6 +89,16 @@ def test_findings_window_and_clearing(tmp_path: Path) -> None:
     assert result["test"] == ["punie:pytest-failed@10"] and result["cleared"]
 
 
+def test_the_model_s_code_action_answers_in_the_window(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    reply = CHECK_AND_TEST.replace('typecheck("src")', 'typecheck("src/ledger/transfers.py")')
+    script.write_text(json.dumps({"replies": [reply]}))
+    out = nvim(tmp_path, "actions.lua", str(TRANSFERS), str(script))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert "transfers.py" in result["question"]
+    assert 'typecheck("src/ledger/transfers.py")' in result["window"]
+
+
 def test_help_by_runtimepath(tmp_path: Path) -> None:
     out = nvim(tmp_path, "help.lua")
     assert out.split() == ["punie", "->", "punie.txt", ":PunieAsk", "->", "punie.txt",

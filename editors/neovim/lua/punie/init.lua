@@ -97,17 +97,24 @@ end
 --- Returns the request id; the answer streams into a floating window (q or <C-c> cancels).
 function M.ask(question, range)
   local bufnr = vim.api.nvim_get_current_buf()
-  local c = client(bufnr)
-  if not c then
-    vim.notify('punie: no punie-lsp client for this buffer', vim.log.levels.ERROR)
-    return nil
-  end
   local argument = { question = question, uri = vim.uri_from_bufnr(bufnr) }
   if range then
     argument.range = {
       start = { line = range[1] - 1, character = 0 },
       ['end'] = { line = range[2], character = 0 }, -- LSP ranges end before their end
     }
+  end
+  return M.run(argument, bufnr)
+end
+
+--- Send punie.ask with argument ({question, uri?, range?, rule?}) and show the answer: for
+--- :PunieAsk and for the model's code actions ("explain", "check types", "run the tests"),
+--- which reach here through vim.lsp.commands (plugin/punie.lua).
+function M.run(argument, bufnr)
+  local c = client(bufnr)
+  if not c then
+    vim.notify('punie: no punie-lsp client for this buffer', vim.log.levels.ERROR)
+    return nil
   end
   local buf, win = open_float('punie')
   M.last = { buf = buf, win = win, text = '', done = false }
