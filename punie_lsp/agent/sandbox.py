@@ -48,10 +48,12 @@ def run_code(
     root: str | Path,
     limits: Limits | None = None,
     overlay: Mapping[str, str] | None = None,
+    cancel: threading.Event | None = None,
 ) -> SandboxResult:
     """Check and run code with the workspace at root; never raises for anything the code does.
     overlay: file path -> text the tools see there instead of the disk's (the editor's unsaved
-    buffers); it needs the OS wall, and is left out, saying so, where there is none."""
+    buffers); it needs the OS wall, and is left out, saying so, where there is none. Setting
+    cancel kills the run (its worker and everything it started) and returns an error."""
     limits = limits or Limits()
     try:
         policy.check(code)  # refuse early, with a clear message, without starting a process
@@ -70,11 +72,11 @@ def run_code(
     with contextlib.ExitStack() as stack:
         if overlay and not wall.status().available:
             shown = ", ".join(sorted(Path(p).name for p in overlay))
-            result = _run(request, limits, None)
+            result = _run(request, limits, None, cancel)
             result.notes.append(f"unsaved changes not seen (no sandbox wall): {shown}")
             return result
         binds = _write_overlay(overlay, stack) if overlay else None
-        return _run(request, limits, binds)
+        return _run(request, limits, binds, cancel)
 
 
 def _write_overlay(
@@ -91,12 +93,18 @@ def _write_overlay(
 
 
 def _run(
-    request: dict[str, object], limits: Limits, overlays: list[tuple[str, str]] | None
+    request: dict[str, object],
+    limits: Limits,
+    overlays: list[tuple[str, str]] | None,
+    cancel: threading.Event | None = None,
 ) -> SandboxResult:
     """The snippet in a worker: the spare one, or one of its own to see an overlay."""
     root = str(request["root"])
     proc = _start_worker(root, overlays) if overlays else SPARE.take(root)
     started = time.monotonic()
+    finished = threading.Event()
+    if cancel is not None:
+        threading.Thread(target=_kill_on, args=(cancel, finished, proc), daemon=True).start()
     try:
         # Its reply, without waiting for it to exit: it may still be seeing a tool out. It
         # keeps its own time (an alarm); this wait is for a worker that cannot answer.
@@ -107,7 +115,11 @@ def _run(
         took = time.monotonic() - started
         return SandboxResult(error=f"timed out after {limits.timeout:g} s", duration=took)
     finally:
+        finished.set()
         prestart(root)
+    if cancel is not None and cancel.is_set():
+        kill_group(proc)
+        return SandboxResult(error="cancelled", duration=time.monotonic() - started)
     if not out:  # it died: how
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
@@ -122,6 +134,17 @@ def _run(
 
 
 GRACE = 2.0  # seconds past its time limit a worker has to send its reply
+
+
+def _kill_on(cancel: threading.Event, finished: threading.Event, proc: subprocess.Popen) -> None:
+    """Kill the run's worker (and, inside the wall, all it started) once cancel is set. Only
+    the signal: its pipes then end, and the run's own thread, reading them, cleans up (closing
+    them here would leave that thread's selector waiting on nothing)."""
+    while not finished.is_set():
+        if cancel.wait(0.05):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
 
 
 class SpareWorker:

@@ -261,9 +261,12 @@ def _cache(root: str | None) -> Path:
     folder = cache_dir("sandbox") / digest
     if folder.is_dir():
         os.utime(folder)  # recently used: kept
-    else:  # a new workspace: the place to drop the least recently used ones
+        return folder
+    try:  # a new workspace: the place to drop the least recently used ones
         folder.mkdir(parents=True)
-        _prune(folder.parent)
+    except FileExistsError:  # a run started at the same moment made it
+        return folder
+    _prune(folder.parent)
     return folder
 
 

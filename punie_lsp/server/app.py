@@ -19,7 +19,15 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
-from punie_lsp.server import ask_actions, commands, findings, forwarding, ruff_actions
+from punie_lsp.agent.sandbox import Limits
+from punie_lsp.server import (
+    ask_actions,
+    commands,
+    findings,
+    forwarding,
+    ruff_actions,
+    unsafe_fixes,
+)
 from punie_lsp.server.capabilities import ClientCapabilities
 from punie_lsp.server.child_server import ChildServerError
 from punie_lsp.server.children import Children
@@ -41,7 +49,7 @@ log = logging.getLogger(__name__)
 _CONFIG_TIMEOUT = 5.0
 
 # Every family of code actions; each module offers KINDS, actions() and maybe resolve().
-PROVIDERS: tuple[Provider, ...] = (ruff_actions, ask_actions)
+PROVIDERS: tuple[Provider, ...] = (ruff_actions, unsafe_fixes, ask_actions)
 
 
 class PunieServer(LanguageServer):
@@ -54,6 +62,9 @@ class PunieServer(LanguageServer):
         )
         self.publishing = Publishing(self, self.session, self.engine)
         self.model = ModelService(self, self.session, self.report_problem)
+        self.unsafe = unsafe_fixes.UnsafeFixes(
+            lambda: Limits(timeout=self.session.settings.model.snippet_timeout)
+        )
         self.init_options: Any = None
         self.settings_loaded = asyncio.Event()
         # `initialized` and an early didChangeConfiguration (eglot sends one at once) must not
@@ -64,6 +75,17 @@ class PunieServer(LanguageServer):
     def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
         self.publishing.publish(uri, version, found)
         self.model.may_load()  # the editor has what it waited for
+        self.check_unsafe_fixes(uri)
+
+    def check_unsafe_fixes(self, uri: str) -> None:
+        """Have the buffer's unsafe fixes verified in the background (unsafe_fixes.py)."""
+        settings = self.session.settings
+        snap = self.snapshot(uri)
+        if snap is None or not (settings.verify_unsafe_fixes and settings.sources.ruff):
+            return
+        root = self.session.root
+        if snap.path.resolve().is_relative_to(root):
+            self.unsafe.schedule(snap, str(root), lambda: self.unsaved(root))
 
     def report_problem(self, message: str) -> None:
         """Tell the user once per distinct problem (not once per keystroke), and log it."""
@@ -213,6 +235,7 @@ def did_save(ls: PunieServer, params: types.DidSaveTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PunieServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.engine.forget(params.text_document.uri, push=not ls.publishing.pull)
+    ls.unsafe.forget(params.text_document.uri)
     ls.publishing.hand_findings_to_pull(params.text_document.uri, opened=False)
 
 
@@ -230,6 +253,7 @@ async def diagnostic(
     found = await ls.engine.compute(snap)
     extra = ls.engine.findings(params.text_document.uri, live=True)
     ls.model.may_load()
+    ls.check_unsafe_fixes(params.text_document.uri)
     return types.RelatedFullDocumentDiagnosticReport(items=found + extra)
 
 
@@ -264,8 +288,9 @@ async def code_action(
         return None
     only = [k.value if isinstance(k, Enum) else k for k in params.context.only or []] or None
     context = ActionContext(
-        snap, params.range, params.context.diagnostics, only, ls.session, ls.model.host is not None
-    )
+        snap, params.range, params.context.diagnostics, only, ls.session,
+        ls.model.host is not None, ls.unsafe.offered(snap),
+    )  # fmt: skip
     found = [action for provider in PROVIDERS for action in provider.actions(context)]
     if ls.session.capabilities.resolves_edits:
         return found
@@ -353,6 +378,7 @@ def clear_findings(ls: PunieServer, *args: Any) -> None:
 
 @server.feature(types.SHUTDOWN)
 async def shutdown(ls: PunieServer, params: None) -> None:
+    ls.unsafe.stop()
     await ls.children.stop_all()
     await ls.model.stop()
 

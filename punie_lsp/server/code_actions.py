@@ -8,12 +8,15 @@ family of actions is one new module added to PROVIDERS.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lsprotocol import types
 
 from punie_lsp.server.diagnostics import Snapshot
 from punie_lsp.server.session import Session
+
+if TYPE_CHECKING:
+    from punie_lsp.server.unsafe_fixes import VerifiedFix
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class ActionContext:
     only: Sequence[str] | None  # the kinds the client asked for; None: all
     session: Session
     model_on: bool  # a model is configured (loading or loaded)
+    verified_fixes: "Sequence[VerifiedFix]" = ()  # ruff's unsafe fixes shown to be harmless
 
     @property
     def root(self) -> Path:

@@ -4,7 +4,7 @@ Clients send them as `initializationOptions` and as the `punie` section of
 `workspace/configuration`, in camelCase:
 
     {"sources": {"ruff": true, "ty": true}, "ruffPath": null, "tyPath": null,
-     "debounceMs": 150, "toolTimeout": 30,
+     "debounceMs": 150, "toolTimeout": 30, "verifyUnsafeFixes": true,
      "model": {"enabled": true, "path": null, "adapter": null, "finalAnswer": false,
                "maxTokens": 256, "snippetTimeout": 60}}
 """
@@ -46,6 +46,9 @@ class Settings(_Camel):
     # Long enough to swallow a burst of keystrokes, short enough to feel immediate.
     debounce_ms: int = Field(default=150, ge=0, le=10_000)
     tool_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Offer ruff's unsafe fixes once ty, ruff and the file's tests show they make nothing
+    # worse (server/unsafe_fixes.py); the checks run in the background after typing pauses.
+    verify_unsafe_fixes: bool = True
 
 
 def resolve(*layers: Any) -> tuple[Settings, list[str]]:

@@ -15,7 +15,7 @@ from punie_lsp.tools.models import (
 )
 from punie_lsp.tools.process import ToolError
 from punie_lsp.tools.pytest import pytest_run
-from punie_lsp.tools.ruff import ruff_check, ruff_check_text, ruff_fix_text
+from punie_lsp.tools.ruff import apply_fix, ruff_check, ruff_check_text, ruff_fix_text
 from punie_lsp.tools.ty import typecheck
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ToolError",
     "TypeCheckError",
     "TypeCheckResult",
+    "apply_fix",
     "pytest_run",
     "ruff_check",
     "ruff_check_text",

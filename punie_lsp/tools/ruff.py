@@ -80,6 +80,25 @@ def ruff_fix_text(
     return done.stdout
 
 
+def apply_fix(text: str, fix: RuffFix) -> str:
+    """text with the fix's edits made (ruff's 1-based rows and code-point columns)."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(row: int, column: int) -> int:
+        if row - 1 >= len(lines):
+            return len(text)
+        return min(starts[row - 1] + column - 1, starts[row])
+
+    out = text
+    for edit in sorted(fix.edits, key=lambda e: (e.line, e.column), reverse=True):
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        out = out[:start] + edit.content + out[end:]
+    return out
+
+
 @reports_unreadable(RuffResult, "ruff")
 def parse_ruff_json(stdout: str, root: Path) -> RuffResult:
     """Turn ruff's JSON report into a RuffResult; unreadable output becomes parse_error."""

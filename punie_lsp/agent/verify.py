@@ -1,0 +1,198 @@
+"""A proposed edit, checked before it is offered: ty, ruff and the tests that exercise the file,
+on the buffer as it is and as the edit would leave it.
+
+Both runs go through the sandbox (agent/sandbox.py) with the texts as an overlay: the edited
+file is bound over its path inside the OS wall for that run only, so the user's files are never
+written, and everything the tests do stays inside the wall. The two runs go at once (each in
+its own worker) and are compared by what they found, not by line (an edit moves lines): a
+problem the edit adds, one it removes, a test whose outcome changes. Nothing got worse when
+nothing was added and no test got worse.
+"""
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from punie_lsp.agent.results import SandboxResult
+from punie_lsp.agent.sandbox import Limits, run_code
+from punie_lsp.tools.models import Finding, TestResult
+
+# A file larger than this is not verified: an edit to it is a rewrite, not a fix.
+MAX_BYTES = 1_000_000
+_WORSE = {"passed": 0, "skipped": 0, "failed": 1, "error": 1}  # rank of a test's outcome
+
+# The tools on the one file; pytest_run on a source file runs the tests that import it or are
+# named after it (tools/pytest.py: tests_for), on a test file that file.
+_SNIPPET = 'typecheck({path!r})\nruff_check({path!r})\npytest_run({path!r})\nprint("checked")\n'
+
+
+class Problem(BaseModel):
+    """A diagnostic the edit added or removed."""
+
+    source: str  # ty, ruff
+    code: str
+    line: int  # 1-based, in the text it was found in
+    message: str
+
+
+class TestChange(BaseModel):
+    __test__ = False  # not for pytest to collect
+
+    name: str
+    before: str | None  # its outcome, or None where it did not run
+    after: str | None
+
+
+class Target(BaseModel):
+    """The diagnostic the edit is meant to fix."""
+
+    source: str
+    code: str
+
+
+class Verification(BaseModel):
+    path: str  # workspace-relative
+    target_gone: bool | None = None  # None: no target given
+    added: list[Problem] = Field(default_factory=list)
+    removed: list[Problem] = Field(default_factory=list)
+    tests: list[TestChange] = Field(default_factory=list)  # those whose outcome changed
+    tests_run: int = 0
+    seconds: float = 0.0
+    error: str | None = None  # could not verify: refused, timed out, cancelled, a tool failed
+
+    @property
+    def worse(self) -> bool:
+        """Whether the edit makes anything worse (or could not be shown not to)."""
+        worse_test = any(
+            _WORSE.get(t.after or "error", 1) > _WORSE.get(t.before or "passed", 0)
+            for t in self.tests
+        )
+        return self.error is not None or bool(self.added) or worse_test
+
+    def summary(self) -> str:
+        """What was verified, in a few words, for a code action's title."""
+        if self.error is not None:
+            return f"not verified: {self.error}"
+        parts = []
+        if self.target_gone is not None:
+            parts.append("fixes it" if self.target_gone else "does not fix it")
+        parts.append(f"{len(self.added)} new problems" if self.added else "no new problems")
+        if self.tests_run:
+            unchanged = self.tests_run - len(self.tests)
+            parts.append(f"{unchanged}/{self.tests_run} tests unchanged")
+            if fixed := sum(1 for t in self.tests if t.after == "passed"):
+                parts.append(f"{fixed} now passing")
+        else:
+            parts.append("no tests exercise it")
+        return ", ".join(parts)
+
+
+def verify(
+    root: Path,
+    path: Path,
+    before: str,
+    after: str,
+    *,
+    target: Target | None = None,
+    others: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+    cancel: threading.Event | None = None,
+) -> Verification:
+    """Compare the file at path with text before and with text after, the other unsaved
+    buffers (others: path -> text) as they are."""
+    start = time.perf_counter()
+    root = root.resolve()
+    where = path.resolve()
+    shown = str(where.relative_to(root)) if where.is_relative_to(root) else str(path)
+    refused = _refusal(root, where, after)
+    if refused:
+        return Verification(path=shown, error=refused)
+    code = _SNIPPET.format(path=shown)
+    texts = {**(others or {}), str(where): before}
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(run_code, code, root, limits, {**texts, str(where): text}, cancel)
+            for text in (before, after)
+        ]
+        old, new = (run.result() for run in runs)
+    found = _compare(shown, old, new, target)
+    found.seconds = time.perf_counter() - start
+    return found
+
+
+def _refusal(root: Path, path: Path, after: str) -> str | None:
+    if not path.is_relative_to(root):
+        return "the file is outside the workspace"
+    if path.suffix not in (".py", ".pyi"):
+        return "only Python files are verified"
+    if not path.is_file():
+        return "the file is not on disk yet"
+    if len(after.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return f"the edited file is over {MAX_BYTES // 1000} kB"
+    return None
+
+
+def _compare(
+    shown: str, old: SandboxResult, new: SandboxResult, target: Target | None
+) -> Verification:
+    for run in (old, new):
+        if run.error is not None:
+            return Verification(path=shown, error=run.error)
+        if run.notes:  # no wall: the edit could not be shown to the tools
+            return Verification(path=shown, error=run.notes[0])
+    before, after = _problems(old), _problems(new)
+    added = _difference(after, before)
+    removed = _difference(before, after)
+    tests_before, tests_after = _tests(old), _tests(new)
+    changed = [
+        TestChange(name=name, before=tests_before.get(name), after=tests_after.get(name))
+        for name in sorted(set(tests_before) | set(tests_after))
+        if tests_before.get(name) != tests_after.get(name)
+    ]
+    gone = None
+    if target is not None:
+        count = Counter((p.source, p.code) for p in after)
+        was = Counter((p.source, p.code) for p in before)
+        gone = count[(target.source, target.code)] < was[(target.source, target.code)]
+    return Verification(
+        path=shown, target_gone=gone, added=added, removed=removed, tests=changed,
+        tests_run=len(tests_after),
+    )  # fmt: skip
+
+
+def _problems(run: SandboxResult) -> list[Problem]:
+    return [
+        Problem(source=f.source, code=f.code, line=f.line, message=f.message)
+        for tool in run.results
+        if tool.tool != "pytest_run"
+        for f in tool.findings()
+        if isinstance(f, Finding)
+    ]
+
+
+def _difference(these: list[Problem], those: list[Problem]) -> list[Problem]:
+    """these that those do not have, by what they say (lines move with an edit)."""
+    left = Counter((p.source, p.code, p.message) for p in those)
+    out = []
+    for problem in these:
+        key = (problem.source, problem.code, problem.message)
+        if left[key]:
+            left[key] -= 1
+        else:
+            out.append(problem)
+    return out
+
+
+def _tests(run: SandboxResult) -> dict[str, str]:
+    """Each test's outcome by its full name."""
+    for tool in run.results:
+        if tool.tool == "pytest_run":
+            result = tool.typed()
+            assert isinstance(result, TestResult)
+            return {f"{t.file}::{t.classname}::{t.name}": t.outcome for t in result.tests}
+    return {}
