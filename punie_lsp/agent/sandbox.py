@@ -191,7 +191,9 @@ def prestart(root: str | Path | None = None) -> None:
 def _start_worker(
     root: str | None, overlays: list[tuple[str, str]] | None = None
 ) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])]
+    # Absolute: the worker starts in /tmp, and a PATH entry may be relative.
+    python = os.path.abspath(sys.executable)
+    argv = [python, "-I", "-m", "punie_lsp.agent.worker", *([root] if root else [])]
     proc = subprocess.Popen(
         wall.command(argv, root, _environment(), overlays or ()),
         stdin=subprocess.PIPE,
