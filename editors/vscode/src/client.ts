@@ -50,10 +50,27 @@ export async function launchCommand(): Promise<Launch> {
   const configured = vscode.workspace.getConfiguration(SECTION).get<string[]>("server.command", []);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const onPath = configured.length > 0 ? undefined : findOnPath("punie-lsp");
-  const inVenv = configured.length > 0 || onPath ? undefined : findInVenv(folder?.fsPath);
+  // The workspace's own executables run only in a trusted workspace (Restricted Mode).
+  const trusted = vscode.workspace.isTrusted;
+  const inVenv =
+    configured.length > 0 || onPath || !trusted ? undefined : findInVenv(folder?.fsPath);
   const interpreter =
     configured.length > 0 || onPath || inVenv ? undefined : await selectedInterpreter(folder);
   return resolveLaunch(configured, onPath, interpreter, inVenv);
+}
+
+/**
+ * In Restricted Mode the server runs what cannot run the workspace's code: ruff's and ty's
+ * diagnostics. The model (whose snippets run the project's tests) and the verification of
+ * unsafe fixes (which runs them too) are off, whatever the settings say.
+ */
+function restricted(settings: unknown): unknown {
+  if (vscode.workspace.isTrusted || typeof settings !== "object" || settings === null) {
+    return settings;
+  }
+  const plain = JSON.parse(JSON.stringify(settings)) as Record<string, unknown>;
+  const model = typeof plain.model === "object" && plain.model !== null ? plain.model : {};
+  return { ...plain, model: { ...model, enabled: false }, verifyUnsafeFixes: false };
 }
 
 export function createClient(
@@ -69,9 +86,15 @@ export function createClient(
       { scheme: "untitled", language: "python" },
     ],
     synchronize: { configurationSection: SECTION },
-    initializationOptions: vscode.workspace.getConfiguration(SECTION),
+    initializationOptions: restricted(vscode.workspace.getConfiguration(SECTION)),
     outputChannel: output,
     middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answer = await next(params, token);
+          return Array.isArray(answer) ? answer.map((item) => restricted(item)) : answer;
+        },
+      },
       // The model's code actions run punie.ask: show that answer in the panel too.
       executeCommand: async (command, args, next) => {
         if (command === ASK_COMMAND && args.length === 1 && typeof args[0]?.question === "string") {

@@ -1,4 +1,5 @@
 // Wires the extension: the language client, the Ask panel, the status bar, commands, chat.
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
 import { type LanguageClient, State } from "vscode-languageclient/node";
@@ -6,7 +7,7 @@ import { askArgument, errorText } from "./ask";
 import { AskPanel } from "./askPanel";
 import { registerChat } from "./chat";
 import { createClient, launchCommand, SECTION, STATUS_NOTIFICATION } from "./client";
-import { describeLaunch, type Launch } from "./launch";
+import { describeLaunch, type Launch, probeOf } from "./launch";
 import { StatusBar } from "./statusBar";
 import { isModelState } from "./statusView";
 
@@ -22,6 +23,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   async function start(): Promise<void> {
     const launch = await launchCommand();
     output.appendLine(`Starting ${describeLaunch(launch)} (from ${launch.source})`);
+    const missing = await notInstalled(launch);
+    if (missing !== undefined) {
+      status.set("stopped", missing);
+      void startFailed(launch, missing);
+      return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage(
+        "Punie: Restricted Mode: ruff and ty diagnostics only. The model and the checks of " +
+          "unsafe fixes run the project's tests, so they wait until you trust this folder.",
+      );
+    }
     const started = createClient(launch, output, (argument) => panel.ask(argument));
     started.onDidChangeState((change) => {
       if (change.newState === State.Stopped) {
@@ -64,11 +77,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await start();
   }
 
+  /** Why a launch through an interpreter cannot work (punie_lsp is not installed there). */
+  async function notInstalled(launch: Launch): Promise<string | undefined> {
+    const probe = probeOf(launch);
+    if (probe === undefined) {
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      execFile(probe.command, probe.args, { timeout: 20000 }, (error, _stdout, stderr) => {
+        resolve(error ? (stderr.trim().split("\n").pop() ?? error.message) : undefined);
+      });
+    });
+  }
+
   async function startFailed(launch: Launch, error: unknown): Promise<void> {
     const choice = await vscode.window.showErrorMessage(
       `punie-lsp did not start (${describeLaunch(launch)}): ${errorText(error)}. ` +
-        "Install it in the selected Python environment (pip install punie-lsp) " +
-        `or set ${SECTION}.server.command.`,
+        "Put punie-lsp on your PATH (from a clone: uv tool install --from . punie-lsp " +
+        `--overrides tool-overrides.txt) or set ${SECTION}.server.command.`,
       "Open Settings",
       "Show Logs",
     );

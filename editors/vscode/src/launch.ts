@@ -79,6 +79,22 @@ export function findInVenv(
   return executable(candidate) ? candidate : undefined;
 }
 
+/**
+ * For a launch that runs the package through an interpreter (`... -m punie_lsp serve`), the
+ * same interpreter importing it and nothing else: run first, it tells "not installed there"
+ * in one clear message instead of a server that crashes at every restart. Undefined for the
+ * other launches (an executable that exists, or the user's own command).
+ */
+export function probeOf(launch: Launch): Launch | undefined {
+  const tail = ["-m", "punie_lsp", "serve"];
+  const args = launch.args;
+  const runsPackage = tail.every((part, i) => args[args.length - tail.length + i] === part);
+  if (!(launch.source === "interpreter" || launch.source === "python3") || !runsPackage) {
+    return undefined;
+  }
+  return { ...launch, args: [...args.slice(0, -tail.length), "-c", "import punie_lsp"] };
+}
+
 export function describeLaunch(launch: Launch): string {
   return [launch.command, ...launch.args].join(" ");
 }

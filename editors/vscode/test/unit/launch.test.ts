@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "node:test";
-import { describeLaunch, findInVenv, findOnPath, resolveLaunch } from "../../src/launch";
+import { describeLaunch, findInVenv, findOnPath, probeOf, resolveLaunch } from "../../src/launch";
 
 test("the configured command wins and is used as given", () => {
   const launch = resolveLaunch(["/opt/punie/bin/punie-lsp", "serve", "--log-level", "DEBUG"], "/usr/bin/punie-lsp", ["/usr/bin/python3"]);
@@ -71,4 +71,12 @@ test("findInVenv looks only in the folder's .venv", () => {
   findInVenv("/w", (p) => (seen.push(p), false), false);
   findInVenv("C:\\w", (p) => (seen.push(p), false), true);
   assert.deepEqual(seen, [join("/w", ".venv", "bin", "punie-lsp"), join("C:\\w", ".venv", "Scripts", "punie-lsp.exe")]);
+});
+
+test("a launch through an interpreter is probed with an import first", () => {
+  const conda = resolveLaunch([], undefined, ["/usr/bin/conda", "run", "-n", "x", "python"]);
+  assert.deepEqual(probeOf(conda)?.args, ["run", "-n", "x", "python", "-c", "import punie_lsp"]);
+  assert.deepEqual(probeOf(resolveLaunch([], undefined, []))?.args, ["-c", "import punie_lsp"]);
+  assert.equal(probeOf(resolveLaunch([], "/usr/bin/punie-lsp", undefined)), undefined);
+  assert.equal(probeOf(resolveLaunch(["python3", "-m", "punie_lsp", "serve"], undefined, [])), undefined);
 });
