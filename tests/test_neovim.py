@@ -99,6 +99,13 @@ def test_the_model_s_code_action_answers_in_the_window(tmp_path: Path) -> None:
     assert 'typecheck("src/ledger/transfers.py")' in result["window"]
 
 
+def test_ty_and_ruff_language_features(tmp_path: Path) -> None:
+    result = json.loads(nvim(tmp_path, "features.lua", str(TRANSFERS)).strip().splitlines()[-1])
+    assert "def find(" in result["hover"]
+    assert result["definition"].endswith("/src/ledger/accounts.py")
+    assert "total = fee(100)" in result["formatting"]  # the unsaved line, formatted by ruff
+
+
 def test_help_by_runtimepath(tmp_path: Path) -> None:
     out = nvim(tmp_path, "help.lua")
     assert out.split() == ["punie", "->", "punie.txt", ":PunieAsk", "->", "punie.txt",
