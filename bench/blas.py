@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ["-m", "punie_lsp", "ask", "Which tests fail in tests/?", "--root", "examples/sample"]
 GEMM = """
+from punie_lsp.model import blas
+blas.load()  # as the model's thread does (nothing where PUNIE_NO_OPENBLAS is set)
 import json, time, numpy as np, mlx.core as mx
 n = 1024
 rng = np.random.default_rng(0)
