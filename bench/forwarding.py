@@ -11,16 +11,14 @@ open. Medians in milliseconds and their ratio are printed as a markdown table.
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from startup import BIN, FIXTURE, Rpc, _open
+from startup import BIN, Rpc, _open, fixture_copy
 
 # (request, its params beyond the document, the child that answers it)
 POSITION = {"line": 12, "character": 26}  # `double` in `sum(items) + double("2")`
@@ -68,11 +66,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(FIXTURE, project)
+    with fixture_copy() as (tmp, project):
         path = project / "pkg" / "problems.py"
-        env = dict(os.environ, XDG_STATE_HOME=str(Path(tmp) / "state"))
+        env = dict(os.environ, XDG_STATE_HOME=str(tmp / "state"))
         ours = await start(
             [str(BIN / "python"), "-m", "punie_lsp", "serve"], project,
             {"model": {"enabled": False}}, env,

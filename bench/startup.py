@@ -17,6 +17,7 @@ machine noise hits all; medians are printed.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -24,13 +25,22 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "project"
 BIN = Path(sys.executable).absolute().parent
+
+
+@contextlib.contextmanager
+def fixture_copy() -> Generator[tuple[Path, Path]]:
+    """A temporary folder holding a copy of the test fixture project, and that copy."""
+    with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(FIXTURE, project)
+        yield Path(tmp), project
 
 
 class Rpc:
@@ -194,11 +204,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(FIXTURE, project)
+    with fixture_copy() as (tmp, project):
         path = project / "pkg" / "problems.py"
-        state = Path(tmp) / "state"
+        state = tmp / "state"
         setups: dict[str, Callable[[], Any]] = {
             "punie-lsp, model on": lambda: ours(path, project, True, state),
             "punie-lsp, model off": lambda: ours(path, project, False, state),

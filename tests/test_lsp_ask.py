@@ -24,6 +24,7 @@ from tests.lsp_helpers import (
     session,
     wait_for,
 )
+from tests.replies import CHECK_AND_TEST, code_mode
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
 FAILING_TEST = SAMPLE / "tests" / "test_transfers.py"
@@ -78,15 +79,6 @@ async def test_a_tool_answer_and_its_findings_as_diagnostics(tmp_path: Path) -> 
         await wait_for(lambda: all(d.source != "punie" for d in lsp.diagnostics.get(uri, [])))
 
 
-CHECK_AND_TEST = (
-    "<tool_call><function=execute_code><parameter=code>\n"
-    'types = typecheck("src")\n'
-    'tests = pytest_run("tests")\n'
-    "print(types.error_count, tests.failed)\n"
-    "</parameter></function></tool_call>"
-)
-
-
 async def test_one_problem_one_entry(tmp_path: Path) -> None:
     """A type error the live diagnostics show on an open buffer is not shown again as the
     model's finding; what they cannot show (a failing test) is; an edit drops the file's
@@ -115,11 +107,7 @@ async def test_one_problem_one_entry(tmp_path: Path) -> None:
         assert "punie" not in {d.source for d in found}
 
 
-COUNT_TYPE_ERRORS = (
-    "<tool_call><function=execute_code><parameter=code>\n"
-    'print(typecheck("src").error_count)\n'
-    "</parameter></function></tool_call>"
-)
+COUNT_TYPE_ERRORS = code_mode('print(typecheck("src").error_count)\n')
 
 
 async def test_the_tools_see_the_unsaved_buffer(tmp_path: Path) -> None:

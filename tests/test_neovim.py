@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.replies import CHECK_AND_TEST
+
 ROOT = Path(__file__).parent.parent
 PLUGIN = ROOT / "editors" / "neovim"
 SCRIPTS = Path(__file__).parent / "neovim"
@@ -63,15 +65,6 @@ def test_checkhealth(tmp_path: Path) -> None:
     assert "OK ruff found" in report and "OK ty found" in report
     assert "OK punie-lsp running" in report
     assert "ERROR" not in report
-
-
-CHECK_AND_TEST = (
-    "<tool_call><function=execute_code><parameter=code>\n"
-    'types = typecheck("src")\n'
-    'tests = pytest_run("tests")\n'
-    "print(types.error_count, tests.failed)\n"
-    "</parameter></function></tool_call>"
-)
 
 
 def test_findings_window_and_clearing(tmp_path: Path) -> None:
