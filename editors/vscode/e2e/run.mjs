@@ -2,7 +2,8 @@
 // driven by Debian's headless Chromium through playwright-core. Prints what it saw as JSON
 // (tests/test_vscode.py checks it) and saves screenshots.
 //
-//   node run.mjs --vsix F --folder DIR --file REL --server CMD --question Q [--screenshots DIR]
+//   node run.mjs --vsix F --folder DIR --file REL --server CMD --question Q [--hover L:C]
+//                [--screenshots DIR]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +21,7 @@ const { values: opts } = parseArgs({
     file: { type: "string" },
     server: { type: "string" },
     question: { type: "string" },
+    hover: { type: "string", default: "1:1" }, // line:column to hover at
     screenshots: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
@@ -110,7 +112,7 @@ server.stdout.on("data", (chunk) => (serverLog += chunk));
 server.stderr.on("data", (chunk) => (serverLog += chunk));
 
 let browser;
-const result = { problems: [], exchanges: [], status: null, errors: [] };
+const result = { problems: [], hover: null, exchanges: [], status: null, errors: [] };
 try {
   await until(
     "code-server /healthz",
@@ -171,6 +173,19 @@ try {
   if (opts.screenshots) {
     await page.screenshot({ path: join(opts.screenshots, "vscode-diagnostics.png") });
   }
+
+  log("hovering: ty's hover through punie-lsp");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+1"); // back to the editor
+  await page.keyboard.press("Control+G");
+  await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+  await page.keyboard.type(opts.hover);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Control+K");
+  await page.keyboard.press("Control+I");
+  const hover = await page.waitForSelector(".monaco-hover .hover-contents", { timeout: 30_000 });
+  result.hover = await hover.innerText();
+  await page.keyboard.press("Escape");
 
   log("running Punie: Ask");
   await page.keyboard.press("Escape");
