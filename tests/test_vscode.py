@@ -56,8 +56,10 @@ def test_extension_unit_tests() -> None:
 
 
 def test_extension_in_the_workbench(tmp_path: Path) -> None:
-    """Diagnostics in the Problems panel, an answer from the embedded model in the Ask panel,
-    a second question cancelled from the panel, and the status bar saying the model is ready."""
+    """Diagnostics in the Problems panel, ty's hover through our server, an answer from the
+    embedded model in the Ask panel, the model's type check listed once beside the live
+    diagnostics, a question cancelled from the panel, and the status bar saying the model is
+    ready."""
     _require_setup()
     shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
     env = dict(
@@ -78,6 +80,7 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
             "--server", str(Path(sys.executable).parent / "punie-lsp"),
             "--question", "Which tests fail in tests/?",
             "--hover", "6:13",  # `find` in `payer = find(accounts, source)`
+            "--typesQuestion", "How many type errors are in src/?",
             "--screenshots", str(shots),
             "--chromium", CHROMIUM,
         ],
@@ -98,7 +101,15 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     # ty's hover, forwarded: the signature of `find` from ledger/accounts.py.
     assert "def find(" in seen["hover"], seen["hover"]
 
-    first, second = seen["exchanges"]
+    # After the model ran ty over src/: transfers.py's two errors are listed once each (from
+    # the live ty), not again as the model's; accounts.py's, not open, is the model's.
+    after = "\n".join(seen["afterTypes"])
+    assert after.count("tymissing-union-attribute") == 2, after
+    assert "punie" + "missing-union-attribute" not in after, after
+    assert "punieunsupported-operator" in after, after
+
+    first, types, second = seen["exchanges"]
+    assert types["state"] == "done" and "3" in types["text"], types
     assert first["state"] == "done", first
     # The facts of examples/sample: one failing test of five, where and why.
     assert "4 passed, 1 failed" in first["text"]

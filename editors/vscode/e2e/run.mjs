@@ -22,6 +22,7 @@ const { values: opts } = parseArgs({
     server: { type: "string" },
     question: { type: "string" },
     hover: { type: "string", default: "1:1" }, // line:column to hover at
+    typesQuestion: { type: "string" }, // a question whose answer runs the type checker
     screenshots: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
@@ -112,7 +113,9 @@ server.stdout.on("data", (chunk) => (serverLog += chunk));
 server.stderr.on("data", (chunk) => (serverLog += chunk));
 
 let browser;
-const result = { problems: [], hover: null, exchanges: [], status: null, errors: [] };
+const result = {
+  problems: [], hover: null, afterTypes: [], exchanges: [], status: null, errors: [],
+};
 try {
   await until(
     "code-server /healthz",
@@ -222,15 +225,28 @@ try {
     await page.screenshot({ path: join(opts.screenshots, "vscode-ask.png") });
   }
 
+  if (opts.typesQuestion) {
+    // The model's type check finds what the live ty diagnostics already show on the open
+    // file: the Problems panel must still list each problem once.
+    log("asking for the type errors; then reading the Problems panel again");
+    await panel.fill("#question", opts.typesQuestion);
+    await panel.press("#question", "Enter");
+    await panel.waitForSelector("#exchange-2.done, #exchange-2.error", { timeout: 120_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // the findings' publish
+    result.afterTypes = await page
+      .locator(".markers-panel .monaco-list-row")
+      .evaluateAll((rows) => rows.map((row) => `${row.getAttribute("aria-label")} | ${row.textContent}`));
+  }
+  const cancelled = opts.typesQuestion ? 3 : 2;
+
   log("asking again from the panel, then cancelling");
   await panel.fill("#question", "Explain, in detail and at length, what every function in this project does.");
   await panel.press("#question", "Enter");
-  await panel.waitForSelector("#exchange-2", { timeout: 30_000 });
+  await panel.waitForSelector(`#exchange-${cancelled}`, { timeout: 30_000 });
   await panel.waitForSelector("#cancel:not([disabled])", { timeout: 30_000 });
   await panel.click("#cancel");
-  await panel.waitForSelector("#exchange-2.cancelled, #exchange-2.done, #exchange-2.error", {
-    timeout: 60_000,
-  });
+  const ends = ["cancelled", "done", "error"].map((state) => `#exchange-${cancelled}.${state}`);
+  await panel.waitForSelector(ends.join(", "), { timeout: 60_000 });
   result.exchanges = await panel
     .locator(".exchange")
     .evaluateAll((nodes) =>
