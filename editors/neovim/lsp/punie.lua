@@ -1,6 +1,7 @@
 -- punie-lsp for Neovim 0.11+: `vim.lsp.enable('punie')` finds this file on the runtime path.
-local MISSING = 'punie: punie-lsp is not on PATH or in a .venv here; run'
-  .. ' `uv tool install --from PATH/TO/punie-lsp punie-lsp`, or set vim.g.punie_cmd (:help punie-setup)'
+local MISSING = 'punie: punie-lsp is not on PATH or in a .venv here; in the punie-lsp clone run'
+  .. ' `uv tool install --from . punie-lsp --overrides tool-overrides.txt`,'
+  .. ' or set vim.g.punie_cmd (:help punie-setup)'
 
 local function cmd()
   if vim.g.punie_cmd then

@@ -11,7 +11,7 @@ function M.check()
   local cmd = server_cmd()
   local exe = vim.fn.exepath(cmd[1])
   if exe == '' then
-    vim.health.error('server command not found: ' .. cmd[1], { 'uv tool install punie-lsp, or set vim.g.punie_cmd' })
+    vim.health.error('server command not found: ' .. cmd[1], { 'from the punie-lsp clone: uv tool install --from . punie-lsp --overrides tool-overrides.txt', 'or set vim.g.punie_cmd' })
     return
   end
   vim.health.ok('server command: ' .. table.concat(cmd, ' ') .. ' (' .. exe .. ')')
