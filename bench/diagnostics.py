@@ -16,7 +16,6 @@ printed as a markdown table for docs/performance.md.
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import statistics
@@ -24,13 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "project"
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).parent))
+from startup import Rpc  # noqa: E402  (the benchmarks' one JSON-RPC client)
 
 
 def big_module(lines: int = 5000) -> str:
@@ -72,44 +71,20 @@ def big_module(lines: int = 5000) -> str:
 class Session:
     """A punie-lsp server with one document open, timed from didChange to publish.
 
-    The client is plain JSON-RPC over the pipes, parsing with json.loads as an editor parses
-    with its own native JSON reader, so the figure is the server's and the protocol's.
+    The client is plain JSON-RPC over the pipes (startup.Rpc), parsing with json.loads as an
+    editor parses with its own native JSON reader, so the figure is the server's and the
+    protocol's.
     """
 
     def __init__(self, path: Path, sources: dict[str, bool], text: str) -> None:
         self.path, self.sources, self.text = path, sources, text
         self.uri = path.as_uri()
         self.version = 1
-        self.proc: asyncio.subprocess.Process | None = None
-
-    def send(self, method: str, params: Any, id: int | None = None) -> None:
-        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
-        if id is not None:
-            message["id"] = id
-        body = json.dumps(message).encode()
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    async def receive(self) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        length = 0
-        while (line := await self.proc.stdout.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        if not length:
-            raise EOFError("punie-lsp closed its output")
-        return json.loads(await self.proc.stdout.readexactly(length))
-
-    async def until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        while True:
-            message = await asyncio.wait_for(self.receive(), 120)
-            if wanted(message):
-                return message
+        self.rpc: Rpc | None = None
 
     async def start(self, state: Path) -> None:
         env = dict(os.environ, XDG_STATE_HOME=str(state))
-        self.proc = await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "punie_lsp",
@@ -119,22 +94,24 @@ class Session:
             env=env,
             limit=2**24,
         )
+        self.rpc = rpc = Rpc(proc)
         # The model stays off: its loading would compete for the CPU with what is measured.
         options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
         root = self.path.parent.parent.as_uri()
         init = {"processId": None, "rootUri": root, "capabilities": {}}
-        self.send("initialize", {**init, "initializationOptions": options}, id=1)
-        await self.until(lambda m: m.get("id") == 1)
-        self.send("initialized", {})
+        rpc.send("initialize", {**init, "initializationOptions": options}, id=1)
+        await rpc.until(lambda m: m.get("id") == 1)
+        rpc.send("initialized", {})
         doc = {"uri": self.uri, "languageId": "python", "version": 1, "text": self.text}
-        self.send("textDocument/didOpen", {"textDocument": doc})
+        rpc.send("textDocument/didOpen", {"textDocument": doc})
         await self._published(1)
 
     async def change(self, text: str) -> tuple[float, int]:
         """Seconds from didChange to the published diagnostics, and how many there were."""
         self.version += 1
+        assert self.rpc is not None
         start = time.perf_counter()
-        self.send(
+        self.rpc.send(
             "textDocument/didChange",
             {
                 "textDocument": {"uri": self.uri, "version": self.version},
@@ -145,7 +122,8 @@ class Session:
         return time.perf_counter() - start, found
 
     async def _published(self, version: int) -> int:
-        message = await self.until(
+        assert self.rpc is not None
+        message = await self.rpc.until(
             lambda m: (
                 m.get("method") == "textDocument/publishDiagnostics"
                 and m["params"]["uri"] == self.uri
@@ -155,11 +133,8 @@ class Session:
         return len(message["params"]["diagnostics"])
 
     async def stop(self) -> None:
-        assert self.proc is not None
-        self.send("shutdown", None, id=2)
-        await self.until(lambda m: m.get("id") == 2)
-        self.send("exit", None)
-        await asyncio.wait_for(self.proc.wait(), 10)
+        assert self.rpc is not None
+        await self.rpc.close()
 
 
 def peer(source: str, path: Path, text: str) -> float:
