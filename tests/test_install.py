@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 OVERRIDES = ROOT / "tool-overrides.txt"
+SAMPLE = ROOT / "examples" / "sample"
 UV = shutil.which("uv")
 HEADER = """\
 # `uv tool install --from . punie-lsp --overrides tool-overrides.txt`: punie-lsp on your PATH
@@ -70,6 +71,32 @@ def test_uv_tool_install_from_the_clone(tmp_path: Path) -> None:
         check=True,
     )
     assert installed.stdout.strip() == "None"
+    # Neovim finds it on PATH, and :checkhealth finds ruff and ty beside the link's target
+    # (where the server finds them), not "not found" as it did.
+    nvim = shutil.which("nvim", path=str(Path(sys.executable).parent))
+    if nvim is None:
+        return
+    editor_env = {
+        **env,
+        "PATH": f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    plugin, scripts = ROOT / "editors" / "neovim", ROOT / "tests" / "neovim"
+    transfers = SAMPLE / "src" / "ledger" / "transfers.py"
+    report = subprocess.run(
+        [nvim, "--headless", "--clean", "--cmd", f"set rtp^={plugin}",
+         "--cmd", "runtime plugin/punie.lua", "-l", str(scripts / "health.lua"), str(scripts),
+         str(transfers)],
+        capture_output=True, text=True, env=editor_env, timeout=120, cwd=SAMPLE,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr + report.stdout
+    text = report.stdout + report.stderr
+    assert (
+        f"OK ruff found: {tool_bin / 'ruff'}" in text and f"OK ty found: {tool_bin / 'ty'}" in text
+    )
+    assert "OK punie-lsp running" in text and "ERROR" not in text
 
 
 if __name__ == "__main__":
