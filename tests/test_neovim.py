@@ -64,6 +64,7 @@ def test_checkhealth(tmp_path: Path) -> None:
     assert "OK server command: punie-lsp serve" in report
     assert "OK ruff found" in report and "OK ty found" in report
     assert "OK punie-lsp running" in report
+    assert "model: the model is off (punie.model.enabled)" in report  # from punie/status
     assert "ERROR" not in report
 
 

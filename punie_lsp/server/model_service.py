@@ -45,6 +45,7 @@ class ModelService:
         self.host: Backend | None = None  # once the settings say which model
         self.log_file: Path | None = None
         self._spec: ModelSpec | None = None
+        self._applied = False
         self._load_task: asyncio.Task[None] | None = None
         self._may_load = asyncio.Event()  # the first diagnostics are out
         self._needed = asyncio.Event()  # an answer waits for the model: no more waiting
@@ -54,8 +55,9 @@ class ModelService:
         """Load the model the settings name, in the background (once per distinct one)."""
         wanted = self.session.settings.model
         spec = ModelSpec(model=wanted.path, adapter=wanted.adapter) if wanted.enabled else None
-        if spec == self._spec:
+        if spec == self._spec and self._applied:
             return
+        self._applied = True  # a model off from the start is said to be off, once
         if self.host is not None:
             old = self.host
             threading.Thread(target=old.stop, daemon=True).start()  # never block the loop

@@ -29,4 +29,11 @@ return {
   root_markers = { 'pyproject.toml', 'ruff.toml', '.ruff.toml', 'ty.toml', 'setup.cfg', '.git' },
   settings = { punie = vim.g.punie_settings or {} },
   init_options = vim.g.punie_settings or {},
+  -- The model's state (off, loading, ready, error) as the server tells it, for :checkhealth.
+  capabilities = { experimental = { punieStatus = true } },
+  handlers = {
+    ['punie/status'] = function(_, params)
+      require('punie').on_status(params)
+    end,
+  },
 }

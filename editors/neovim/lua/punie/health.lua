@@ -41,6 +41,8 @@ function M.check()
     vim.health.error('model: ' .. state.model_message)
   elseif state.model == 'loading' then
     vim.health.info('model: loading (' .. state.model_message .. ')')
+  elseif state.model == 'off' then
+    vim.health.info('model: ' .. state.model_message)
   else
     vim.health.info('model: not loaded yet (it loads after the first diagnostics, or at the first :PunieAsk)')
   end

@@ -156,6 +156,13 @@ function M.clear_findings()
   c:request('workspace/executeCommand', { command = 'punie.clearFindings', arguments = {} }, function() end)
 end
 
+--- The server's punie/status notification: the model's state in its own words.
+function M.on_status(params)
+  if type(params) == 'table' and type(params.model) == 'string' then
+    M.state.model, M.state.model_message = params.model, params.message or ''
+  end
+end
+
 --- Stream the answer (and the model's loading state) from work-done progress: called by the
 --- LspProgress autocmd of plugin/punie.lua, which runs whichever way the client was started.
 function M.on_progress(ev)
