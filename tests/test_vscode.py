@@ -43,6 +43,18 @@ def _require_setup() -> None:
         pytest.skip(message)
 
 
+def _workbench_env(tmp: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        # Chromium's GPU process dies under a preloaded BLAS ("GPU process isn't usable");
+        # punie-lsp loads its own OpenBLAS in process anyway.
+        LD_PRELOAD="",
+        PATH=f"{NODE24.parent}{os.pathsep}{os.environ['PATH']}",
+        XDG_STATE_HOME=str(tmp / "state"),
+        XDG_CACHE_HOME=os.environ.get("PUNIE_TEST_CACHE", str(tmp / "cache")),
+    )
+
+
 def test_extension_unit_tests() -> None:
     _require_setup()
     npm = shutil.which("npm")
@@ -62,15 +74,7 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     ready."""
     _require_setup()
     shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
-    env = dict(
-        os.environ,
-        # .ci/run preloads OpenBLAS for the in-process model tests; Chromium's GPU process dies
-        # under it ("GPU process isn't usable"). punie-lsp preloads it for itself anyway.
-        LD_PRELOAD="",
-        PATH=f"{NODE24.parent}{os.pathsep}{os.environ['PATH']}",
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        XDG_CACHE_HOME=os.environ.get("PUNIE_TEST_CACHE", str(tmp_path / "cache")),
-    )
+    env = _workbench_env(tmp_path)
     done = subprocess.run(
         [
             str(NODE24), str(E2E / "run.mjs"),
@@ -119,3 +123,25 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
 
     assert "codicon-check" in seen["status"] and "ready: SmolLM2-135M" in seen["status"]
     assert (shots / "vscode-ask.png").stat().st_size > 10_000
+
+
+def test_restricted_mode_in_the_workbench(tmp_path: Path) -> None:
+    """An untrusted folder: ruff's and ty's diagnostics still come, and a notification says
+    the model and the checks of unsafe fixes are off there."""
+    _require_setup()
+    env = _workbench_env(tmp_path)
+    done = subprocess.run(
+        [
+            str(NODE24), str(E2E / "run.mjs"), "--untrusted",
+            "--vsix", str(VSIX), "--folder", str(SAMPLE), "--file", "src/ledger/transfers.py",
+            "--server", str(Path(sys.executable).parent / "punie-lsp"),
+            "--chromium", CHROMIUM,
+        ],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-6000:] + done.stdout[-6000:]
+    seen = json.loads(done.stdout)
+    problems = "\n".join(seen["problems"])
+    assert "ruffF401" in problems and "tymissing-union-attribute" in problems
+    said = "\n".join(seen["notifications"])
+    assert "Restricted Mode: ruff and ty diagnostics only" in said, said

@@ -23,11 +23,13 @@ const { values: opts } = parseArgs({
     question: { type: "string" },
     hover: { type: "string", default: "1:1" }, // line:column to hover at
     typesQuestion: { type: "string" }, // a question whose answer runs the type checker
+    untrusted: { type: "boolean", default: false }, // open the folder in Restricted Mode
     screenshots: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
-for (const name of ["vsix", "folder", "file", "server", "question"]) {
+const required = ["vsix", "folder", "file", "server", ...(opts.untrusted ? [] : ["question"])];
+for (const name of required) {
   if (!opts[name]) {
     console.error(`missing --${name}`);
     process.exit(2);
@@ -65,6 +67,8 @@ async function until(what, check, timeoutMs, everyMs = 250) {
   }
 }
 
+class Done extends Error {}
+
 const port = await freePort();
 const config = join(work, "cs.yaml");
 // Always pass --config: without it code-server writes a password file into the home directory.
@@ -86,7 +90,9 @@ writeFileSync(
       "punie.server.command": [opts.server, "serve"],
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
-      "security.workspace.trust.enabled": false,
+      "security.workspace.trust.enabled": opts.untrusted,
+      // Untrusted without asking: the folder opens in Restricted Mode.
+      "security.workspace.trust.startupPrompt": "never",
       "telemetry.telemetryLevel": "off",
       "extensions.autoCheckUpdates": false,
       "extensions.autoUpdate": false,
@@ -105,7 +111,10 @@ writeFileSync(
 log(`starting code-server on port ${port}`);
 const server = spawn(
   codeServer,
-  [...common, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", opts.folder],
+  [
+    ...common, "--disable-telemetry", "--disable-update-check",
+    ...(opts.untrusted ? [] : ["--disable-workspace-trust"]), opts.folder,
+  ],
   { detached: true, stdio: ["ignore", "pipe", "pipe"] },
 );
 let serverLog = "";
@@ -114,7 +123,8 @@ server.stderr.on("data", (chunk) => (serverLog += chunk));
 
 let browser;
 const result = {
-  problems: [], hover: null, afterTypes: [], exchanges: [], status: null, errors: [],
+  problems: [], hover: null, afterTypes: [], exchanges: [], status: null, notifications: [],
+  errors: [],
 };
 try {
   await until(
@@ -175,6 +185,12 @@ try {
     .evaluateAll((rows) => rows.map((row) => `${row.getAttribute("aria-label")} | ${row.textContent}`));
   if (opts.screenshots) {
     await page.screenshot({ path: join(opts.screenshots, "vscode-diagnostics.png") });
+  }
+  if (opts.untrusted) {
+    result.notifications = await page
+      .locator(".notifications-toasts .notification-list-item-message")
+      .evaluateAll((items) => items.map((item) => item.textContent));
+    throw new Done();
   }
 
   log("hovering: ty's hover through punie-lsp");
@@ -253,9 +269,12 @@ try {
       nodes.map((node) => ({ state: node.getAttribute("data-state"), text: node.innerText })),
     );
 } catch (error) {
-  result.errors.push(String(error?.stack ?? error));
-  log(`failed: ${error}`);
-  log(`code-server log:\n${serverLog.slice(-4000)}`);
+  // The untrusted run ends after the diagnostics (Done): nothing of the model runs there.
+  if (!(error instanceof Done)) {
+    result.errors.push(String(error?.stack ?? error));
+    log(`failed: ${error}`);
+    log(`code-server log:\n${serverLog.slice(-4000)}`);
+  }
 } finally {
   await browser?.close();
   try {
