@@ -6,15 +6,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from punie_lsp import __version__
+from punie_lsp import __version__, report
+from punie_lsp.tools import registry
+from punie_lsp.tools.paths import project_root
 
-if TYPE_CHECKING:
-    from punie_lsp.tools.registry import Tool
-
-# The command imports only argparse before it may re-exec itself under OpenBLAS: everything
-# else (pydantic, lsprotocol) would be imported twice, and the editor waits for both.
+_TOOLS = registry.commands()  # the typed tools by command name: typecheck, ruff, pytest
 _TESTS = "pytest"  # what --no-tests leaves out
 
 
@@ -56,13 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _tools() -> "dict[str, Tool]":
-    """The typed tools by command name: typecheck, ruff, pytest."""
-    from punie_lsp.tools import registry
-
-    return registry.commands()
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="punie-lsp", description="A Python language server with ruff, ty and a local model."
@@ -93,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-tokens", type=int, default=256)
 
     tool = sub.add_parser("tool", help="run one typed tool and print its result")
-    tool.add_argument("name", choices=sorted(_tools()))
+    tool.add_argument("name", choices=sorted(_TOOLS))
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
     from punie_lsp.model import serve
@@ -135,11 +126,8 @@ def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if _missing(path):
         return 2
-    from punie_lsp import report
-
-    tools = _tools()
-    names = [name for name in tools if not (args.no_tests and name == _TESTS)]
-    results = {name: tools[name].function(path) for name in names}
+    names = [name for name in _TOOLS if not (args.no_tests and name == _TESTS)]
+    results = {name: _TOOLS[name].function(path) for name in names}
     if args.json:
         print(json.dumps({name: r.model_dump() for name, r in results.items()}, indent=2))
     else:
@@ -150,9 +138,7 @@ def _check(args: argparse.Namespace) -> int:
 def _tool(args: argparse.Namespace) -> int:
     if _missing(Path(args.path)):
         return 2
-    from punie_lsp import report
-
-    result = _tools()[args.name].function(Path(args.path))
+    result = _TOOLS[args.name].function(Path(args.path))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -165,8 +151,6 @@ def _base(path: Path) -> str:
 
     Relative when it lies under the current folder, absolute otherwise ("../../x" helps nobody).
     """
-    from punie_lsp.tools.paths import project_root
-
     root = project_root(path).resolve()
     return os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
 

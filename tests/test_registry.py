@@ -42,7 +42,7 @@ print(json.dumps({
     "prompt": "probe_run(path)" in prompt.SYSTEM_PROMPT,
     "parse": parse.parse("```python\nprint(probe_run('tests').failed)\n```").kind,
     "evaluate": "probe_run" in evaluate.TOOLS,
-    "cli": "probe" in cli._tools(),
+    "cli": "probe" in cli._TOOLS,
     "ran": result.failed,
     "recorded": [run.tool for run in runs],
     "typed": type(ToolRun.model_validate(runs[0].model_dump()).typed()).__name__,
