@@ -43,8 +43,10 @@ def _require_setup() -> None:
         pytest.skip(message)
 
 
-def _workbench_env(tmp: Path) -> dict[str, str]:
-    return dict(
+def workbench(tmp: Path, *options: str, timeout: float) -> dict:
+    """What run.mjs saw in code-server with the packaged extension on examples/sample's
+    transfers.py, given its other options."""
+    env = dict(
         os.environ,
         # Chromium's GPU process dies under a preloaded BLAS ("GPU process isn't usable");
         # punie-lsp loads its own OpenBLAS in process anyway.
@@ -53,6 +55,17 @@ def _workbench_env(tmp: Path) -> dict[str, str]:
         XDG_STATE_HOME=str(tmp / "state"),
         XDG_CACHE_HOME=os.environ.get("PUNIE_TEST_CACHE", str(tmp / "cache")),
     )
+    done = subprocess.run(
+        [
+            str(NODE24), str(E2E / "run.mjs"),
+            "--vsix", str(VSIX), "--folder", str(SAMPLE), "--file", "src/ledger/transfers.py",
+            "--server", str(Path(sys.executable).parent / "punie-lsp"),
+            "--chromium", CHROMIUM, *options,
+        ],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-6000:] + done.stdout[-6000:]
+    return json.loads(done.stdout)
 
 
 def test_extension_unit_tests() -> None:
@@ -74,24 +87,14 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     ready."""
     _require_setup()
     shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
-    env = _workbench_env(tmp_path)
-    done = subprocess.run(
-        [
-            str(NODE24), str(E2E / "run.mjs"),
-            "--vsix", str(VSIX),
-            "--folder", str(SAMPLE),
-            "--file", "src/ledger/transfers.py",
-            "--server", str(Path(sys.executable).parent / "punie-lsp"),
-            "--question", "Which tests fail in tests/?",
-            "--hover", "6:13",  # `find` in `payer = find(accounts, source)`
-            "--typesQuestion", "How many type errors are in src/?",
-            "--screenshots", str(shots),
-            "--chromium", CHROMIUM,
-        ],
-        capture_output=True, text=True, env=env, timeout=540,
+    seen = workbench(
+        tmp_path,
+        "--question", "Which tests fail in tests/?",
+        "--hover", "6:13",  # `find` in `payer = find(accounts, source)`
+        "--typesQuestion", "How many type errors are in src/?",
+        "--screenshots", str(shots),
+        timeout=540,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-6000:] + done.stdout[-6000:]
-    seen = json.loads(done.stdout)
 
     problems = "\n".join(seen["problems"])
     # Each row: its aria-label (message, position, source), then its text (with the code).
@@ -129,18 +132,7 @@ def test_restricted_mode_in_the_workbench(tmp_path: Path) -> None:
     """An untrusted folder: ruff's and ty's diagnostics still come, and a notification says
     the model and the checks of unsafe fixes are off there."""
     _require_setup()
-    env = _workbench_env(tmp_path)
-    done = subprocess.run(
-        [
-            str(NODE24), str(E2E / "run.mjs"), "--untrusted",
-            "--vsix", str(VSIX), "--folder", str(SAMPLE), "--file", "src/ledger/transfers.py",
-            "--server", str(Path(sys.executable).parent / "punie-lsp"),
-            "--chromium", CHROMIUM,
-        ],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-6000:] + done.stdout[-6000:]
-    seen = json.loads(done.stdout)
+    seen = workbench(tmp_path, "--untrusted", timeout=300)
     problems = "\n".join(seen["problems"])
     assert "ruffF401" in problems and "tymissing-union-attribute" in problems
     said = "\n".join(seen["notifications"])

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from punie_lsp.agent import policy, wall
 from punie_lsp.agent.results import SandboxResult
-from punie_lsp.tools.process import REAP_GRACE, exchange, kill_group, reap_later
+from punie_lsp.tools.process import REAP_GRACE, exchange, kill_group, reap_later, signal_group
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,19 @@ def run_code(
         "output_limit": limits.output_limit,
         "tool_timeout": min(limits.tool_timeout, limits.timeout),
     }
-    with contextlib.ExitStack() as stack:
-        if overlay and not wall.status().available:
-            shown = ", ".join(sorted(Path(p).name for p in overlay))
-            result = _run(request, limits, None, cancel)
-            result.notes.append(f"unsaved changes not seen (no sandbox wall): {shown}")
-            return result
-        binds = _write_overlay(overlay, stack) if overlay else None
-        return _run(request, limits, binds, cancel)
+    if not overlay:
+        return _run(request, limits, None, cancel)
+    if not wall.status().available:
+        result = _run(request, limits, None, cancel)
+        shown = ", ".join(sorted(Path(p).name for p in overlay))
+        result.notes.append(f"unsaved changes not seen (no sandbox wall): {shown}")
+        return result
+    with tempfile.TemporaryDirectory(prefix="punie-overlay-") as folder:  # gone after the run
+        return _run(request, limits, _write_overlay(overlay, Path(folder)), cancel)
 
 
-def _write_overlay(
-    overlay: Mapping[str, str], stack: contextlib.ExitStack
-) -> list[tuple[str, str]]:
-    """Each buffer's text in a file of its own, gone after the run: (file, workspace path)."""
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="punie-overlay-")))
+def _write_overlay(overlay: Mapping[str, str], folder: Path) -> list[tuple[str, str]]:
+    """Each buffer's text in a file of its own in folder: (file, workspace path) pairs."""
     binds = []
     for n, (path, text) in enumerate(sorted(overlay.items())):
         copy = folder / f"{n}{Path(path).suffix}"
@@ -142,8 +140,7 @@ def _kill_on(cancel: threading.Event, finished: threading.Event, proc: subproces
     them here would leave that thread's selector waiting on nothing)."""
     while not finished.is_set():
         if cancel.wait(0.05):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            signal_group(proc.pid)
             return
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from punie_lsp.agent.results import SandboxResult
 from punie_lsp.agent.sandbox import Limits, run_code
-from punie_lsp.tools.models import Finding, TestResult
+from punie_lsp.tools.models import TestResult
 
 # A file larger than this is not verified: an edit to it is a rewrite, not a fix.
 MAX_BYTES = 1_000_000
@@ -113,11 +113,10 @@ def verify(
     if refused:
         return Verification(path=shown, error=refused)
     code = _SNIPPET.format(path=shown)
-    texts = {**(others or {}), str(where): before}
     with ThreadPoolExecutor(2) as pool:
         runs = [
-            pool.submit(run_code, code, root, limits, {**texts, str(where): text}, cancel)
-            for text in (before, after)
+            pool.submit(run_code, code, root, limits, {**(others or {}), str(where): t}, cancel)
+            for t in (before, after)
         ]
         old, new = (run.result() for run in runs)
     found = _compare(shown, old, new, target)
@@ -171,7 +170,6 @@ def _problems(run: SandboxResult) -> list[Problem]:
         for tool in run.results
         if tool.tool != "pytest_run"
         for f in tool.findings()
-        if isinstance(f, Finding)
     ]
 
 

@@ -37,11 +37,15 @@ SYSTEM = [
 PREFIX = "scipy_"
 
 
+def _wanted() -> bool:
+    return sys.platform == "linux" and not os.environ.get("PUNIE_NO_OPENBLAS")
+
+
 @functools.cache
 def load() -> str | None:
     """Make OpenBLAS the BLAS of the mlx this process is about to import; the library, or None
     where there is none, it is turned off (PUNIE_NO_OPENBLAS=1), or mlx came first."""
-    if sys.platform != "linux" or os.environ.get("PUNIE_NO_OPENBLAS"):
+    if not _wanted():
         return None
     if "mlx.core" in sys.modules:  # its symbols are bound already
         log.warning("mlx was imported before OpenBLAS could be loaded: matrix products are slow")
@@ -54,6 +58,15 @@ def load() -> str | None:
         log.warning("OpenBLAS at %s not loaded: %s", library, exc)
         return None
     return library
+
+
+def environment() -> dict[str, str]:
+    """This process's environment with OpenBLAS preloaded, for a program of another's that
+    runs mlx (mlx_lm.server: model/serve.py), where load() cannot reach."""
+    env = dict(os.environ)
+    if _wanted() and (library := openblas()) is not None:
+        env["LD_PRELOAD"] = ":".join(p for p in (library, env.get("LD_PRELOAD")) if p)
+    return env
 
 
 def openblas() -> str | None:

@@ -71,14 +71,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"punie-lsp: terminal: punie-lsp ask QUESTION --model {url}", file=sys.stderr)
     sys.stderr.flush()
     command = engine_command(folder, args.host, args.port)
-    os.execve(command[0], command, engine_environment())
+    from punie_lsp.model.blas import environment
 
-
-def engine_environment() -> dict[str, str]:
-    """Ours, with OpenBLAS preloaded for the engine's mlx (model/blas.py)."""
-    from punie_lsp.model.blas import openblas
-
-    env = dict(os.environ)
-    if sys.platform == "linux" and not env.get("PUNIE_NO_OPENBLAS") and (lib := openblas()):
-        env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD")) if p)
-    return env
+    os.execve(command[0], command, environment())  # with OpenBLAS for the engine's mlx

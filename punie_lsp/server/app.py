@@ -124,15 +124,16 @@ class PunieServer(LanguageServer):
         """The open buffers under root whose text is not what the disk holds: path -> text."""
         found = {}
         for doc in list(self.workspace.text_documents.values()):
-            path = to_fs_path(doc.uri)
-            if path is None or not Path(path).resolve().is_relative_to(root):
+            fs_path = to_fs_path(doc.uri)
+            path = Path(fs_path).resolve() if fs_path else None
+            if path is None or not path.is_relative_to(root):
                 continue
             try:
-                on_disk = Path(path).read_bytes().decode("utf-8")
+                on_disk = path.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # a new file, or one the tools cannot read as text anyway
             if on_disk != doc.source:
-                found[str(Path(path).resolve())] = doc.source
+                found[str(path)] = doc.source
         return found
 
     async def forward(self, entry: forwarding.Forwarded, params: Any) -> Any:

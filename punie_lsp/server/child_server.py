@@ -7,11 +7,8 @@ as a whole-text change and pull that tool's diagnostics for it.
 """
 
 import asyncio
-import contextlib
 import functools
 import logging
-import os
-import signal
 from typing import Any
 
 import attrs  # lsprotocol's types are attrs classes
@@ -19,6 +16,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import PositionCodec
+
+from punie_lsp.tools.process import signal_group
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ class ChildServer:
         root_uri: str | None,
         encoding: str,
         timeout: float,
-        client: types.ClientCapabilities | None = None,
+        editor: types.ClientCapabilities | None = None,
     ):
         self.name = name  # "ty" or "ruff": the diagnostics' source
         self.executable = executable
@@ -55,7 +54,7 @@ class ChildServer:
         self.encoding = encoding  # what our client speaks; ranges are converted to it
         self._ours = PositionCodec(encoding)
         self.timeout = timeout
-        self.client = client  # our editor's, so forwarded answers come in the form it reads
+        self.editor = editor  # our editor's capabilities: forwarded answers come as it reads them
         self._client = LanguageClient("punie-lsp", "0.1", protocol_cls=_TolerantProtocol)
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
         self._client.feature(types.WINDOW_LOG_MESSAGE)(self._log_message)
@@ -117,8 +116,7 @@ class ChildServer:
         except Exception:  # it may hang or already be gone; stopping must not fail
             log.debug("%s server did not shut down cleanly", self.name, exc_info=True)
         if server is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
+            signal_group(server.pid)
         try:
             await asyncio.wait_for(self._client.stop(), 5)
         except TimeoutError:
@@ -209,18 +207,17 @@ class ChildServer:
 
     def _init_params(self) -> types.InitializeParams:
         folders = [types.WorkspaceFolder(uri=self.root_uri, name="root")] if self.root_uri else None
-        editor = self.client.text_document if self.client else None
+        text_caps = self.editor.text_document if self.editor else None
         # The editor's own text capabilities (markdown hovers, snippets, link support), with
         # diagnostics pulled by us and no saves sent.
         text = attrs.evolve(
-            editor or types.TextDocumentClientCapabilities(),
+            text_caps or types.TextDocumentClientCapabilities(),
             diagnostic=types.DiagnosticClientCapabilities(),
             synchronization=types.TextDocumentSyncClientCapabilities(did_save=False),
             publish_diagnostics=None,
         )
-        edits = (
-            self.client.workspace.workspace_edit if self.client and self.client.workspace else None
-        )
+        workspace = self.editor.workspace if self.editor else None
+        edits = workspace.workspace_edit if workspace else None
         return types.InitializeParams(
             process_id=None,
             root_uri=self.root_uri,

@@ -44,7 +44,7 @@ class Children:
         old: Settings,
         root_uri: str | None,
         encoding: str,
-        client: types.ClientCapabilities | None = None,
+        editor: types.ClientCapabilities | None = None,
     ) -> None:
         """(Re)start or stop each server as the settings say; one that failed earlier is
         tried again on every settings change."""
@@ -54,7 +54,7 @@ class Children:
             if (wanted, path) != child.wanted(old):
                 await self.stop(child)
             if wanted and child not in self._running:
-                server = await self._start(child, path, root_uri, encoding, settings, client)
+                server = await self._start(child, path, root_uri, encoding, settings, editor)
                 if server is not None:
                     self._running[child] = server
 
@@ -67,13 +67,13 @@ class Children:
         root_uri: str | None,
         encoding: str,
         settings: Settings,
-        client: types.ClientCapabilities | None,
+        editor: types.ClientCapabilities | None,
     ) -> ChildServer | None:
         name = child.value
         try:
             server = ChildServer(
                 name, find_executable(name, path), root_uri, encoding, settings.tool_timeout,
-                client,
+                editor,
             )  # fmt: skip
             await server.start()
             return server

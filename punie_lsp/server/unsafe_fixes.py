@@ -83,8 +83,9 @@ class UnsafeFixes:
     ) -> None:
         try:
             await asyncio.sleep(PAUSE)
-            unsaved = {p: t for p, t in others().items() if Path(p) != snap.path.resolve()}
-            fixes = await asyncio.to_thread(self._check, snap, root, unsaved, cancel)
+            # Read on the loop, where the buffers live; verify() puts the fixed text over this
+            # buffer's own entry.
+            fixes = await asyncio.to_thread(self._check, snap, root, dict(others()), cancel)
         except asyncio.CancelledError:
             cancel.set()
             raise

@@ -228,11 +228,17 @@ def reap_later(proc: subprocess.Popen[bytes], grace: float = REAP_GRACE) -> None
     threading.Thread(target=reap, name=f"reap-{proc.pid}").start()
 
 
+def signal_group(pid: int) -> None:
+    """SIGKILL to the process group that pid leads (started in a session of its own); a
+    group already gone is fine."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
     """Kill proc with its whole process group (what it spawned, in its own session), reap
     it and close its pipes."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    signal_group(proc.pid)
     proc.wait()
     for pipe in (proc.stdin, proc.stdout, proc.stderr):
         if pipe is not None:
