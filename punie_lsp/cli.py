@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from punie_lsp.training import data
 
         return data.run(args)
+    if args.command == "projects":
+        from punie_lsp.training import projects
+
+        return projects.run(args)
     try:
         if args.command == "ask":
             from punie_lsp.ask import run  # mlx is only needed here
@@ -88,12 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
     from punie_lsp.model import serve
-    from punie_lsp.training import data, evaluate, train
+    from punie_lsp.training import data, evaluate, projects, train
 
     serve.add_arguments(
         sub.add_parser("serve-model", help="serve the model to a team over HTTP (mlx_lm.server)")
     )
 
+    projects.add_arguments(
+        sub.add_parser("projects", help="generate projects with faults, and their tools' facts")
+    )
     data.add_arguments(sub.add_parser("data", help="write executed Code Mode training data"))
     train.add_arguments(sub.add_parser("train", help="LoRA-tune the model (then fuse, quantize)"))
     evaluate.add_arguments(sub.add_parser("eval", help="score the model on held-out questions"))
