@@ -175,12 +175,13 @@ def pytest_run(
         return TestResult(success=False, parse_error=f"pytest wrote no report: {done.why()}")
 
 
-_TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
+# pytest's default python_files
+TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
 
 
 def _is_source(target: str) -> bool:
     name = Path(target).name
-    return name.endswith(".py") and not _TEST_FILE.match(name) and name != "conftest.py"
+    return name.endswith(".py") and not TEST_FILE.match(name) and name != "conftest.py"
 
 
 def _module(target: str) -> list[str]:
@@ -202,7 +203,7 @@ def tests_for(root: Path, target: str) -> list[str]:
     dotted, stem = ".".join(module), module[-1]
     chosen = []
     for folder, _, files in walk(root):
-        for name in (f for f in files if _TEST_FILE.match(f)):
+        for name in (f for f in files if TEST_FILE.match(f)):
             path = folder / name
             if name in (f"test_{stem}.py", f"{stem}_test.py") or _imports(path, dotted):
                 chosen.append(path.relative_to(root).as_posix())

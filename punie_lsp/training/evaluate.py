@@ -6,9 +6,13 @@ every expected fact (regular expressions over the printed output: counts, lines,
 names). Reply text is never scored on its own for tool questions. Direct answers are scored
 on kind, and on a keyword-level content check (the weak part, said so in the report).
 
-The questions were written apart from training/templates.py, against the fixture projects
-in examples/ (each question names its project as `root`), whose facts
-tests/test_fixture_facts.py checks. Two files, reported apart:
+Suites, reported apart, the out-of-distribution ones first:
+- generated (the headline): projects drawn by training/projects.py from held-out seeds and a
+  held-out word list, asked about in eval_phrasings.json's wording by training/questions.py,
+  with facts read from what the real tools report on each project (never from the
+  generator's intent); reported per fault kind too;
+- vendored: a real package, pytest-dev/apipkg, under tests/fixtures with faults put in
+  (tests/fixtures/apipkg.json), asked about the same way;
 - eval_heldout.json (split "heldout", the headline): a project no training data comes from
   (examples/mdquill: tests in testing/, nested packages, names unlike the training data's),
   in a user's and the editor's own wording;
@@ -17,6 +21,9 @@ tests/test_fixture_facts.py checks. Two files, reported apart:
   passage's) or on the answer's saying it found nothing;
 - eval_questions.json (split "trained"): held-out questions about the projects the training
   data is generated from, which measures recall of those projects as much as anything.
+The hand-written questions were written apart from training/templates.py, against the
+fixture projects in examples/ (each question names its project as `root`), whose facts
+tests/test_fixture_facts.py checks.
 
 Every snippet is also audited (`snippet_problems`) for a tool, field or path that does not
 exist: the count the grammar (agent/grammar.py) is there to keep at zero; and every direct
@@ -24,7 +31,7 @@ answer that is not conversation for whether a documentation tool grounded it (`u
 the count agent/grounding.py is there to keep at zero.
 
     uv run punie-lsp eval [--model DIR] [--adapter DIR|none] [--questions FILE] [--limit N]
-                          [--json FILE] [--no-grammar]
+                          [--generated N] [--json FILE] [--no-grammar] [--no-grounding]
 
 direct_unseen.json holds direct questions on topics that training/direct.json does not
 teach, scored the same way and reported apart: how the tuned model does on Python knowledge
@@ -48,11 +55,18 @@ from punie_lsp.agent.loop import Answer, Generate, ask
 from punie_lsp.agent.policy import SAFE_BUILTINS
 from punie_lsp.tools.registry import NAMES, result_fields
 from punie_lsp.tools.registry import TOOLS as TOOLS_LIST
+from punie_lsp.training import projects
+from punie_lsp.training.facts import facts
+from punie_lsp.training.questions import questions
 
 QUESTIONS = Path(__file__).parent / "eval_questions.json"
 HELDOUT = Path(__file__).parent / "eval_heldout.json"
 DOCS = Path(__file__).parent / "eval_docs.json"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+VENDORED = "apipkg"
+GENERATED = "generated/"  # a question's root: generated/<split>-<seed>
+GENERATED_COUNT = 12  # held-out projects the evaluation asks about by default
 TOOLS = set(NAMES)
 PATH_TOOLS = {tool.name for tool in TOOLS_LIST if tool.argument in ("path", "file")}
 ATTRIBUTES = result_fields() | set(METHODS)
@@ -76,6 +90,7 @@ class Score:
     problems: list[str] = field(default_factory=list)  # missing tools, fields, paths
     generation_seconds: float = 0.0
     ungrounded: bool = False  # a direct answer, not conversation, that no document backs
+    faults: list[str] = field(default_factory=list)  # kinds of fault behind the facts
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -136,8 +151,33 @@ def ungrounded(answer: Answer) -> bool:
 
 
 def root_of(item: dict[str, Any]) -> Path:
-    """The fixture project a question is about (direct questions: any; sample)."""
-    return EXAMPLES / item.get("root", "sample")
+    """The project a question is about (direct questions: any; sample): a fixture project of
+    examples/, a generated one (materialized on first use) or a vendored one."""
+    root = item.get("root", "sample")
+    if root.startswith(GENERATED):
+        split, seed = root.removeprefix(GENERATED).rsplit("-", 1)
+        return projects.materialize(int(seed), split)
+    if root == f"fixtures/{VENDORED}":
+        return FIXTURES / VENDORED
+    return EXAMPLES / root
+
+
+def generated_questions(count: int, split: str = "heldout") -> list[dict[str, Any]]:
+    """Questions about the first `count` generated projects of a split."""
+    items = []
+    for seed in range(count):
+        root = projects.materialize(seed, split)
+        manifest = projects.manifest(root)
+        label = f"{GENERATED}{split}-{seed}"
+        items += questions(root, manifest["facts"], manifest["faults"], label, "generated", seed)
+    return items
+
+
+def vendored_questions() -> list[dict[str, Any]]:
+    """Questions about the vendored package, its facts taken from the tools now."""
+    root = FIXTURES / VENDORED
+    manifest = json.loads((FIXTURES / f"{VENDORED}.json").read_text(encoding="utf-8"))
+    return questions(root, facts(root), manifest["faults"], f"fixtures/{VENDORED}", "vendored", 0)
 
 
 def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
@@ -170,6 +210,7 @@ def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
         split=item.get("split", "trained"),
         problems=snippet_problems(answer.code, root_of(item)),
         ungrounded=ungrounded(answer),
+        faults=item.get("faults", []),
     )
 
 
@@ -190,6 +231,8 @@ def evaluate(
 
 
 SPLITS = {
+    "generated": "Generated projects (held-out seeds and word lists, no training data from them)",
+    "vendored": f"A real package (pytest-dev/{VENDORED}, vendored with faults put in)",
     "heldout": "Held-out project (examples/mdquill, no training data from it)",
     "docs": "Documentation questions (rules, Python, nothing to find; examples/mdquill)",
     "trained": "Trained projects (held-out questions about the projects the data comes from)",
@@ -202,6 +245,8 @@ def report(scores: list[Score], wall: float) -> str:
     for split, title in SPLITS.items():
         if items := [s for s in scores if s.split == split]:
             lines += [f"{title}:", "", *_table(items), ""]
+            if split == "generated":
+                lines += ["Per fault kind:", "", *_by_fault(items), ""]
     tokens = sum(s.generation_tokens for s in scores)
     seconds = sum(s.generation_seconds for s in scores)
     lines.append(f"wall time {wall:.0f} s, generation {tokens / max(seconds, 1e-9):.1f} tokens/s")
@@ -240,6 +285,18 @@ def _table(scores: list[Score]) -> list[str]:
     return lines
 
 
+def _by_fault(scores: list[Score]) -> list[str]:
+    """Strict score per kind of fault behind a question's facts ("clean": none)."""
+    by_kind: dict[str, list[Score]] = defaultdict(list)
+    for s in scores:
+        for kind in s.faults:
+            by_kind[kind].append(s)
+    lines = ["| fault kind | passed |", "|---|---|"]
+    for kind, items in sorted(by_kind.items()):
+        lines.append(f"| {kind} | {sum(s.passed for s in items)}/{len(items)} |")
+    return lines
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="a model folder (default: embedded)")
     parser.add_argument("--adapter", default=None, help="an adapter folder, or 'none'")
@@ -255,7 +312,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep the model's own direct answers (to measure what grounding changes)",
     )  # fmt: skip
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument(
+        "--suites", default=",".join(SPLITS),
+        help=f"which suites, comma-separated (default: all of {','.join(SPLITS)})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--generated", type=int, default=GENERATED_COUNT,
+        help="held-out generated projects to ask about (0: none)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="write every score here")
+
+
+def suite_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
+    files = {"heldout": HELDOUT, "docs": DOCS, "trained": QUESTIONS}
+    items = []
+    for suite in args.suites.split(","):
+        if suite == "generated":
+            items += generated_questions(args.generated)
+        elif suite == "vendored":
+            items += vendored_questions()
+        else:
+            items += load_questions(files[suite])
+    return items
 
 
 def run(args: argparse.Namespace) -> int:
@@ -265,8 +343,8 @@ def run(args: argparse.Namespace) -> int:
 
     host = make_host(ModelSpec(model=args.model, adapter=args.adapter)).start()
     host.wait_loaded()
-    files = [args.questions] if args.questions else [HELDOUT, DOCS, QUESTIONS]
-    items = [item for path in files for item in load_questions(path)][: args.limit]
+    items = load_questions(args.questions) if args.questions else suite_questions(args)
+    items = items[: args.limit]
     start = time.perf_counter()
     scores = evaluate(
         host.generate, items, lambda x: tqdm(x, desc="evaluating"),

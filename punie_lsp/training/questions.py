@@ -1,0 +1,220 @@
+"""Evaluation questions about a project no training data came from, with the facts that
+answer them read from what the real tools report on it (training/facts.py).
+
+A question names the project's own paths (chosen where the tools found something, so that a
+wrong path or a guessed layout cannot pass by luck) or no path at all; its facts are regular
+expressions that the printed output of the model's snippet must match (the evaluation runs
+the snippet; training/evaluate.py). Each question carries the kinds of fault behind its facts
+("ty:missing-attribute", "pytest:fixture", "clean"), for the report per fault kind.
+
+Phrasings live in eval_phrasings.json, apart from the training templates.
+"""
+
+import json
+import random
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from punie_lsp.tools.paths import walk
+from punie_lsp.tools.pytest import TEST_FILE, tests_for
+
+PHRASINGS: dict[str, list[str]] = {
+    kind: texts
+    for kind, texts in json.loads(
+        (Path(__file__).parent / "eval_phrasings.json").read_text(encoding="utf-8")
+    ).items()
+    if kind != "_"
+}
+MOST_FACTS = 3  # names or codes a question checks; the rest would only test the output's length
+
+
+def _files(root: Path) -> tuple[list[str], list[str]]:
+    """The project's source modules and test files (paths relative to its root)."""
+    sources, tests = [], []
+    for folder, _, names in walk(root):
+        for name in sorted(n for n in names if n.endswith(".py")):
+            relative = (folder / name).relative_to(root).as_posix()
+            if TEST_FILE.match(name):
+                tests.append(relative)
+            elif name not in ("__init__.py", "conftest.py"):
+                sources.append(relative)
+    return sorted(sources), sorted(tests)
+
+
+def _diagnostics(lines: list[str]) -> list[tuple[str, str]]:
+    """(file, code) of each "file:line [severity] code [fixable]" fact."""
+    found = []
+    for line in lines:
+        where, *words = line.split()
+        code = words[-2] if words[-1] == "fixable" else words[-1]
+        found.append((where.rsplit(":", 1)[0], code))
+    return found
+
+
+def _test_names(root: Path, tests: list[str]) -> dict[str, str]:
+    """Each test function's file, read from the test files."""
+    names = {}
+    for relative in tests:
+        text = (root / relative).read_text(encoding="utf-8", errors="replace")
+        for name in re.findall(r"^\s*def (test_\w+)", text, re.M):
+            names.setdefault(name, relative)
+    return names
+
+
+def _kinds(
+    faults: list[dict[str, Any]], tool: str, files: Iterable[str] | None = None
+) -> list[str]:
+    wanted = None if files is None else set(files)
+    kinds = sorted(
+        {
+            f"{f['tool']}:{f['rule']}"
+            for f in faults
+            if (f["tool"] == tool or f["tool"] == "syntax")
+            and (wanted is None or f["file"] in wanted or tool == "pytest")
+        }
+    )
+    return kinds or ["clean"]
+
+
+def _names(found: Iterable[str]) -> list[str]:
+    return [re.escape(name) for name in list(dict.fromkeys(found))[:MOST_FACTS]]
+
+
+def questions(
+    root: Path,
+    facts: dict[str, Any],
+    faults: list[dict[str, Any]],
+    label: str,
+    split: str,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """About ten questions on the project at `root`; `label` is how the evaluation finds it
+    again (evaluate.root_of)."""
+    rng = random.Random(f"{label}:{seed}")
+    sources, tests = _files(root)
+    types, lint, run = facts["typecheck"], facts["ruff"], facts["pytest"]
+    ty_found, ruff_found = _diagnostics(types["diagnostics"]), _diagnostics(lint["diagnostics"])
+    broken = {**run["failed"], **run["errors"]}
+    test_file = _test_names(root, tests)
+    items: list[dict[str, Any]] = []
+
+    def add(
+        kind: str, tool: str | list[str], wanted: list[str], fault_kinds: list[str], path: str = ""
+    ) -> None:
+        question = rng.choice(PHRASINGS[kind]).replace("{path}", path)
+        items.append(
+            {
+                "category": kind.split(".")[0],
+                "intent": kind,
+                "question": question,
+                "kind": "tool",
+                "tool": tool,
+                "facts": wanted,
+                "root": label,
+                "split": split,
+                "faults": fault_kinds,
+            }
+        )
+
+    def outcome(files: set[str]) -> list[str]:
+        """What running these test files must show: the broken tests, or how many passed."""
+        failing = [n for n, where in broken.items() if where.split(":", 1)[0] in files]
+        if failing:
+            return _names(failing)
+        passed = [n for n in run["passed"] if test_file.get(n.split("[")[0]) in files]
+        return [rf"\b{len(passed)} passed"]
+
+    everything = set(tests)
+    add(
+        "tests.all",
+        "pytest_run",
+        _names(broken) or [rf"\b{len(run['passed'])} passed"],
+        _kinds(faults, "pytest"),
+    )
+    if tests:
+        with_failures = sorted({w.split(":", 1)[0] for w in broken.values()} & everything)
+        chosen = rng.choice(with_failures or tests)
+        add("tests.file", "pytest_run", outcome({chosen}), _kinds(faults, "pytest"), chosen)
+    add("tests.count", "pytest_run", [rf"\b{len(run['passed'])} passed"], _kinds(faults, "pytest"))
+    covered = [s for s in sources if tests_for(root, s)]
+    if covered:
+        chosen = rng.choice(covered)
+        add(
+            "tests.source",
+            "pytest_run",
+            outcome(set(tests_for(root, chosen))),
+            _kinds(faults, "pytest"),
+            chosen,
+        )
+
+    codes = [code for _, code in ty_found]
+    add("types.all", "typecheck", _names(codes) or [r"\b0 errors"], _kinds(faults, "ty"))
+    chosen = rng.choice(sorted({f for f, _ in ty_found}) or sources)
+    in_file = [code for f, code in ty_found if f == chosen]
+    add(
+        "types.file",
+        "typecheck",
+        _names(in_file) or [r"\b0 errors"],
+        _kinds(faults, "ty", [chosen]),
+        chosen,
+    )
+    add("types.count", "typecheck", [rf"\b{types['errors']} errors"], _kinds(faults, "ty"))
+
+    codes = [code for _, code in ruff_found]
+    add("lint.all", "ruff_check", _names(codes) or [r"\b0 violations"], _kinds(faults, "ruff"))
+    chosen = rng.choice(sorted({f for f, _ in ruff_found}) or sources)
+    in_file = [code for f, code in ruff_found if f == chosen]
+    add(
+        "lint.file",
+        "ruff_check",
+        _names(in_file) or [r"\b0 violations"],
+        _kinds(faults, "ruff", [chosen]),
+        chosen,
+    )
+    add("lint.fixable", "ruff_check", [rf"\b{lint['fixable']} fixable"], _kinds(faults, "ruff"))
+
+    _reading(root, sources, add, rng)
+    add(
+        "multi.types_lint",
+        ["typecheck", "ruff_check"],
+        [rf"\b{types['errors']} errors", rf"\b{lint['violations']} violations"],
+        ["clean"],
+    )
+    add(
+        "multi.health",
+        ["pytest_run", "typecheck", "ruff_check"],
+        [
+            rf"\b{len(run['failed'])} failed",
+            rf"\b{types['errors']} errors",
+            rf"\b{lint['violations']} violations",
+        ],
+        ["clean"],
+    )
+    return items
+
+
+def _reading(root: Path, sources: list[str], add: Any, rng: random.Random) -> None:
+    """Questions answered by reading a source file: its imports, its length, what it defines."""
+    texts = {s: (root / s).read_text(encoding="utf-8", errors="replace") for s in sources}
+    importing = [s for s, t in texts.items() if re.search(r"^(import|from) ", t, re.M)]
+    if importing:
+        chosen = rng.choice(importing)
+        line = re.search(r"^(import|from) .*$", texts[chosen], re.M)
+        assert line is not None
+        add("read.imports", "read_file", [re.escape(line.group(0))], ["clean"], chosen)
+    chosen = rng.choice(sources)
+    add("read.length", "read_file", [rf"\b{len(texts[chosen].splitlines())}\b"], ["clean"], chosen)
+    defining = [s for s, t in texts.items() if re.search(r"^(def|class) \w+", t, re.M)]
+    if defining:
+        chosen = rng.choice(defining)
+        first = re.search(r"^(def|class) (\w+)", texts[chosen], re.M)
+        assert first is not None
+        add(
+            "read.whole",
+            "read_file",
+            [rf"{first.group(1)} {re.escape(first.group(2))}\b"],
+            ["clean"],
+            chosen,
+        )
