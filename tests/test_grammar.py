@@ -18,6 +18,7 @@ from punie_lsp.training.evaluate import snippet_problems
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 MDQUILL = EXAMPLES / "mdquill"  # tests in testing/, nested packages
+TRAINING = data.all_projects(4)  # generated projects of several layouts
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +46,18 @@ def call(code: str) -> str:
     return prompt.tool_call(code)
 
 
+def _top(project: str) -> set[str]:
+    return {p.name for p in data.project_root(project).iterdir() if p.is_dir()}
+
+
 def test_every_training_snippet_is_accepted_for_its_question(vocabulary, tokenizer) -> None:
-    runs = sorted({(c.code, c.project, c.question) for c in data.candidates()})
+    runs = sorted({(c.code, c.project, c.question) for c in data.candidates(TRAINING)})
     assert len(runs) > 500
-    grammars: dict[tuple[str, tuple[str, ...]], str] = {}
+    grammars: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
     refused = []
     for code, project, question in runs:
-        key = (project, tuple(paths_in(question)))  # what the grammar depends on
+        words = {w.strip(".,;:!?'\"`()") for w in question.split()}  # bare folder names
+        key = (project, tuple(paths_in(question)), tuple(sorted(words & _top(project))))
         if key not in grammars:
             grammars[key] = reply_grammar(data.project_root(project), question)
         if not accepts(vocabulary, tokenizer, grammars[key], call(code)):
@@ -156,3 +162,16 @@ def test_the_end_of_turn_after_a_whole_call_is_not_a_correction(vocabulary, toke
     assert [constraint.choose(logits, token) for token in ids] == ids
     eos = tokenizer.token_to_id("<|im_end|>")
     assert constraint.choose(logits, eos) == eos and constraint.corrected == 0
+
+
+def test_a_question_naming_no_path_gets_the_tools_defaults(vocabulary, tokenizer) -> None:
+    """No path in the question: the typed tools check what the project configures, so no
+    guessed layout (testing/ is mdquill's; pyproject.toml is what a guess fell back to)."""
+    grammar = reply_grammar(MDQUILL, "Is anything failing in the test suite?")
+    assert accepts(vocabulary, tokenizer, grammar, call("print(pytest_run().failed)"))
+    for guess in ('pytest_run("testing")', 'pytest_run("pyproject.toml")', 'typecheck(".")'):
+        assert not accepts(vocabulary, tokenizer, grammar, call(f"print({guess})")), guess
+    assert accepts(vocabulary, tokenizer, grammar, call('print(read_file("testing/conftest.py"))'))
+    # A bare top-level folder name is a path the question names.
+    bare = reply_grammar(MDQUILL, "Run the tests in testing.")
+    assert accepts(vocabulary, tokenizer, bare, call('print(pytest_run("testing"))'))

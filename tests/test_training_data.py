@@ -14,10 +14,12 @@ from punie_lsp.agent.sandbox import run_code
 from punie_lsp.prompt import SYSTEM_PROMPT
 from punie_lsp.training import data, templates
 
+PROJECTS = 4  # generated training projects the data here is about
+
 
 @pytest.fixture(scope="module")
 def splits() -> dict[str, list[dict]]:
-    return data.examples(70, seed=3)
+    return data.examples(70, seed=3, projects=PROJECTS)
 
 
 def test_every_intent_is_allowed_and_reads_only_real_fields() -> None:
@@ -34,15 +36,26 @@ def test_every_intent_is_allowed_and_reads_only_real_fields() -> None:
     assert set(data.WEIGHTS) == {i.name for i in templates.INTENTS}
 
 
-def test_renamed_variants_are_working_projects() -> None:
-    """A variant renames package, modules and tests consistently: its tests import and run
-    (same outcomes as its source project) and its paths name the new words."""
-    code = templates.TESTS_COUNTS.replace("{path}", "tests")
-    for name, (source, renames) in data.VARIANTS.items():
-        root = data.project_root(name)
-        assert (root / "src" / renames[next(iter(renames))]).is_dir()
-        ran, original = run_code(code, root), run_code(code, data.project_root(source))
-        assert ran.error is None and ran.output == original.output, name
+def test_the_data_is_about_generated_projects_only() -> None:
+    """Training questions name generated projects' paths (of several layouts), never a
+    hand-written example project's: those are the evaluation's."""
+    found = data.candidates(data.all_projects(PROJECTS))
+    assert {c.project for c in found} == set(data.all_projects(PROJECTS))
+    example_names = {p.name for p in data.EXAMPLES.iterdir()} | {
+        p.stem for p in data.EXAMPLES.rglob("*.py") if p.stem != "__init__"
+    }
+    words = {w for c in found for w in re.findall(r"[A-Za-z_]+", c.question)}
+    assert not words & example_names - {"tests", "src", "test"}
+    layouts = {
+        next(iter(data.project_paths(data.project_files(n))["tests"]), "")
+        for n in data.all_projects(8)
+    }
+    assert len(layouts) >= 3  # tests/, testing/, test/ or beside the code
+
+
+def test_a_question_naming_no_path_calls_the_tools_without_one() -> None:
+    whole = [c for c in data.candidates(data.all_projects(2)) if c.question == "Run all the tests."]
+    assert whole and all(c.code.startswith("result = pytest_run()\n") for c in whole)
 
 
 def test_a_field_that_does_not_exist_is_refused() -> None:
@@ -83,12 +96,12 @@ def test_examples_are_valid_chat_and_tool_examples_ran(splits: dict[str, list[di
 
 
 def _project_of(code: str, response: str) -> Path:
-    """The fixture project whose run gives this response (the example does not say)."""
-    for name in data.all_projects():
+    """The project whose run gives this response (the example does not say)."""
+    for name in data.all_projects(PROJECTS):
         ran = run_code(code, data.project_root(name))
         if f"<tool_response>\n{ran.output}\n</tool_response>" == response:
             return data.project_root(name)
-    raise AssertionError(f"no fixture project prints {response!r}")
+    raise AssertionError(f"no training project prints {response!r}")
 
 
 def test_no_question_is_in_two_splits(splits: dict[str, list[dict]]) -> None:
@@ -101,8 +114,8 @@ def test_no_question_is_in_two_splits(splits: dict[str, list[dict]]) -> None:
 
 
 def test_a_snippet_that_fails_is_dropped() -> None:
-    broken = data.Candidate("q", 'print(read_file("no/such/file.py"))', "sample", "iteration")
-    fine = data.Candidate("q2", 'print(len(read_file("pyproject.toml")))', "sample", "iteration")
+    broken = data.Candidate("q", 'print(read_file("no/such/file.py"))', "train-0", "iteration")
+    fine = data.Candidate("q2", 'print(len(read_file("pyproject.toml")))', "train-0", "iteration")
     kept = data.execute([broken, fine])
     assert list(kept) == [fine]
 
@@ -131,7 +144,7 @@ def test_reply_vocabulary_is_the_tool_calls(splits: dict[str, list[dict]]) -> No
 def test_data_command_writes_the_splits(tmp_path: Path) -> None:
     from punie_lsp.cli import main
 
-    assert main(["data", str(tmp_path), "--count", "30", "--seed", "5"]) == 0
+    assert main(["data", str(tmp_path), "--count", "30", "--seed", "5", "--projects", "3"]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     written = sum(
         len((tmp_path / f"{name}.jsonl").read_text().splitlines())

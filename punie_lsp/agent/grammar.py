@@ -9,7 +9,12 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
   folders listed when the question is asked; read_file: files only) and, where the question
   names existing paths, only those and what lies under the folders among them (a model
   copies a rare name badly, or reaches for a file it knows instead); explain_rule something
-  shaped like a rule's code (whether ruff or ty has it, the tool says).
+  shaped like a rule's code (whether ruff or ty has it, the tool says);
+- where the question names no path at all, calls typecheck, ruff_check and pytest_run with
+  none: each then checks what the project's own configuration selects, where a model would
+  guess a layout (`pytest_run("tests")` in a project whose tests are in testing/, or
+  `pytest_run("pyproject.toml")` where the guess does not exist). read_file still takes any
+  file.
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -93,10 +98,14 @@ def _blocks() -> str:
     return "\n".join(rules)
 
 
-def snippet_grammar(files: Iterable[str], folders: Iterable[str]) -> str:
-    """The Lark grammar of a whole first reply, for a workspace with these paths."""
+def snippet_grammar(
+    files: Iterable[str], folders: Iterable[str], tool_paths: Iterable[str] | None = None
+) -> str:
+    """The Lark grammar of a whole first reply, for a workspace with these paths; the typed
+    tools take `tool_paths` (default: the files and folders), read_file the files."""
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
+    tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
     functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
     functions = [f for f in functions if callable(getattr(builtins, f, print))]
     typed = [t.name for t in TOOLS if t.argument == "path"]
@@ -163,7 +172,7 @@ SEARCHER: /{_alternatives(searchers)}/
 RULE: /"[A-Za-z][A-Za-z0-9-]*"/ | /'[A-Za-z][A-Za-z0-9-]*'/
 FIELD: /{_alternatives(result_fields())}/
 METHOD: /{_alternatives(METHODS)}/
-PATH: {_quoted([*files, *folders])}
+PATH: {_quoted(tool_paths)}
 FILE: {_quoted(files)}
 STRING: /"([^"\\\\\\n]|\\\\.)*"/ | /'([^'\\\\\\n]|\\\\.)*'/
 NUMBER: /[0-9]+(\\.[0-9]+)?/
@@ -182,16 +191,30 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def reply_grammar(root: Path, question: str = "") -> str:
-    """The grammar for question about the workspace at root, its paths listed now."""
-    return snippet_grammar(*named_paths(question, *workspace_paths(root)))
+def reply_grammar(root: Path, question: str | None = None) -> str:
+    """The grammar for question about the workspace at root, its paths listed now (with no
+    question: every path, for any tool)."""
+    if question is None:
+        return snippet_grammar(*workspace_paths(root))
+    files, folders = workspace_paths(root)
+    if not paths_in(question) and not _bare_names(question, folders):
+        return snippet_grammar(files, folders, [])  # the tools' own defaults only
+    return snippet_grammar(*named_paths(question, files, folders))
+
+
+def _bare_names(question: str, folders: list[str]) -> list[str]:
+    """Top-level folders a question names as a bare word ("the tests in testing")."""
+    top = {f for f in folders if "/" not in f and f != "."}
+    return [w for w in (w.strip(".,;:!?'\"`()") for w in question.split()) if w in top]
 
 
 def named_paths(question: str, files: list[str], folders: list[str]) -> tuple[list[str], list[str]]:
     """The files and folders a snippet may name for question: where it names paths that
-    exist, those and what lies under its folders; else all of them."""
+    exist (or top-level folders as bare words), those and what lies under its folders; else
+    all of them."""
     known_files, known_folders = set(files), set(folders)
     named = [p.removeprefix("./").rstrip("/") or "." for p in paths_in(question)]
+    named += _bare_names(question, folders)
     named_files = [p for p in named if p in known_files]
     named_folders = [p for p in named if p in known_folders]
     if not named_files and not named_folders:

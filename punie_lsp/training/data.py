@@ -1,8 +1,10 @@
 """Code Mode training data: executed examples, split with no question shared between splits.
 
-Every tool example is an idiom of training/templates.py filled with a real path of a fixture
-project (examples/*, or a renamed copy of one), checked against the sandbox policy and the
-typed results' field names, and run in the sandbox; only snippets that run are kept. A kept
+Every tool example is an idiom of training/templates.py filled with a real path of a project
+generated from a training seed (training/projects.py: many layouts and names, faults of every
+kind), or with no path where the question names none; checked against the sandbox policy and
+the typed results' field names, and run in the sandbox; only snippets that run are kept. The
+hand-written projects of examples/ are the evaluation's only, never trained on. A kept
 run gives two examples: the question answered with the tool call, and (for a share of them)
 the same conversation continued with the real output as the `<tool_response>` turn and a
 final answer built from the typed results, so it states true facts. mlx-lm's `--mask-prompt`
@@ -11,7 +13,7 @@ one.
 Direct answers come from training/direct.json (reviewed by hand). Everything goes through
 agent.prompt, the formatter serving uses.
 
-    uv run punie-lsp data OUT_DIR [--count 4000] [--seed 0]
+    uv run punie-lsp data OUT_DIR [--count 4000] [--seed 0] [--projects 200]
 """
 
 import argparse
@@ -21,8 +23,6 @@ import hashlib
 import json
 import random
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,28 +34,14 @@ from punie_lsp import prompt
 from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
-from punie_lsp.cache import cache_dir
 from punie_lsp.tools import registry
+from punie_lsp.tools.pytest import TEST_FILE
+from punie_lsp.training import projects
 from punie_lsp.training.evaluate import load_questions
 from punie_lsp.training.templates import INTENTS, Intent, surface_forms
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PROJECTS = ("sample", "inventory", "textkit")
-# Renamed copies of the fixture projects (package, modules and tests renamed consistently,
-# in paths and code), so that the model learns to copy paths and names from the question
-# rather than remember three projects' paths. Their outputs are as real as the originals':
-# every snippet still runs on them.
-VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
-    "billing": ("sample", {"ledger": "billing", "accounts": "wallets", "transfers": "payments"}),
-    "bank": ("sample", {"ledger": "bank", "accounts": "clients", "transfers": "moves"}),
-    "warehouse": (
-        "inventory",
-        {"inventory": "warehouse", "orders": "shipments", "stock": "crates"},
-    ),
-    "shop": ("inventory", {"inventory": "shop", "orders": "baskets", "stock": "shelves"}),
-    "wordplay": ("textkit", {"textkit": "wordplay", "slug": "urls", "words": "tokens"}),
-    "prose": ("textkit", {"textkit": "prose", "slug": "titles", "words": "terms"}),
-}
+PROJECTS = 200  # generated training projects, seeds 0..PROJECTS-1 of the "train" split
 DIRECT: list[dict[str, str]] = json.loads(
     (Path(__file__).parent / "direct.json").read_text(encoding="utf-8")
 )
@@ -93,7 +79,7 @@ ALLOWED_ATTRIBUTES = registry.result_fields() | {
 class Candidate:
     question: str
     code: str
-    project: str  # a name of PROJECTS or VARIANTS
+    project: str  # a generated training project: "train-<seed>"
     category: str
 
 
@@ -108,82 +94,63 @@ def check_fields(code: str) -> None:
             raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
 
 
-def _cache(relative: Path) -> bool:
-    """Whether a file lies in a tool's cache in a fixture project (__pycache__, .ruff_cache,
-    .pytest_cache), made by running the tools there by hand: not part of the project."""
-    return any(part == "__pycache__" or part.startswith(".") for part in relative.parts[:-1])
-
-
-@functools.cache  # one read of the fixture files per process, not one per kind of question
 def project_root(name: str) -> Path:
-    """Where a fixture project or a renamed variant of one lives (variants are written into
-    the cache on first use, and again whenever their source changed)."""
-    if name in PROJECTS:
-        return EXAMPLES / name
-    source, renames = VARIANTS[name]
-    files = {
-        _renamed(str(path.relative_to(EXAMPLES / source)), renames): _renamed(
-            path.read_text(encoding="utf-8"), renames
-        )
-        for path in sorted((EXAMPLES / source).rglob("*"))
-        if path.is_file()
-        and path.name != "facts.json"
-        and not _cache(path.relative_to(EXAMPLES / source))
-    }
-    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
-    root = cache_dir("fixtures") / f"{name}-{digest}"
-    if not root.is_dir():
-        root.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root.parent))
-        for relative, text in files.items():
-            (work / relative).parent.mkdir(parents=True, exist_ok=True)
-            (work / relative).write_text(text, encoding="utf-8")
-        try:
-            work.rename(root)
-        except OSError:  # another process wrote the same variant first
-            shutil.rmtree(work, ignore_errors=True)
-    return root
+    """Where a training project lives: "train-12" is generated seed 12, materialized into the
+    cache on first use."""
+    split, seed = name.rsplit("-", 1)
+    return projects.materialize(int(seed), split)
 
 
-def _renamed(text: str, renames: dict[str, str]) -> str:
-    """Whole lower-case words renamed; `_` counts as a word break, so test_accounts and
-    ledger.accounts follow accounts, while Account and slugify stay."""
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, renames)) + r")(?![A-Za-z0-9])"
-    )
-    return pattern.sub(lambda m: renames[m.group(1)], text)
+@functools.cache  # one draw per project and process, not one per kind of question
+def project_files(name: str) -> dict[str, str]:
+    """A training project's files as the generator writes them (no tool run: the questions
+    need its paths and test names, only the snippets' runs need it on disk)."""
+    split, seed = name.rsplit("-", 1)
+    return projects.render(int(seed), split)
 
 
-def project_paths(root: Path) -> dict[str, list[str]]:
-    """The paths of a fixture project that a question may name, by kind."""
+def _layout(files: Iterable[str]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """A project's source modules, test files, test folders and packages, read from its
+    file paths (any layout: src/ or not, tests in any folder or beside the code)."""
+    sources, tests, folders, packages = [], [], set(), set()
+    paths = set(files)
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if name == "__init__.py":
+            packages.add(folder)
+        elif TEST_FILE.match(name):
+            tests.append(path)
+            if folder and f"{folder}/__init__.py" not in paths:
+                folders.add(folder)
+        elif name.endswith(".py") and name != "conftest.py":
+            sources.append(path)
+    return sorted(sources), sorted(tests), sorted(folders), sorted(packages)
 
-    def rel(paths: Iterable[Path]) -> list[str]:
-        return sorted(str(p.relative_to(root)) for p in paths if p.name != "__init__.py")
 
-    sources = rel((root / "src").rglob("*.py"))
-    tests = rel((root / "tests").glob("test_*.py"))
-    packages = rel(p for p in (root / "src").iterdir() if p.is_dir())
+def project_paths(files: dict[str, str]) -> dict[str, list[str]]:
+    """The paths of a project that a question may name, by kind."""
+    sources, tests, folders, packages = _layout(files)
+    source_roots = ["src"] if any(p.startswith("src/") for p in files) else []
     return {
-        "tests": ["tests", *tests],
+        "tests": [*folders, *tests],
         "source": sources,
         "file": sources + tests,
-        "any": ["src", *packages, "tests", *sources, *tests],
+        "any": [*source_roots, *packages, *folders, *sources, *tests],
     }
 
 
-def project_names(root: Path) -> dict[str, list[str]]:
+def project_names(files: dict[str, str]) -> dict[str, list[str]]:
     """What a question may name instead of a path: the package and the test functions."""
-    tests = sorted(
-        name
-        for path in (root / "tests").glob("test_*.py")
-        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
+    _, tests, _, packages = _layout(files)
+    names = sorted(
+        name for path in tests for name in re.findall(r"^def (test_\w+)", files[path], re.M)
     )
-    packages = sorted(p.name for p in (root / "src").iterdir() if p.is_dir())
-    return {"project": packages, "test": tests}
+    top = sorted({p.removeprefix("src/") for p in packages if "/" not in p.removeprefix("src/")})
+    return {"project": top, "test": names}
 
 
-def all_projects() -> tuple[str, ...]:
-    return (*PROJECTS, *VARIANTS)
+def all_projects(count: int = PROJECTS) -> tuple[str, ...]:
+    return tuple(f"train-{seed}" for seed in range(count))
 
 
 def candidates(projects: Iterable[str] | None = None) -> list[Candidate]:
@@ -200,8 +167,8 @@ def candidates(projects: Iterable[str] | None = None) -> list[Candidate]:
 def _fill(intent: Intent, project: str) -> tuple[list[Candidate], list[Candidate]]:
     """An intent's questions about one project: those that name a path, and those that
     name none (the whole project, the package or a test function)."""
-    root = project_root(project)
-    paths, names = project_paths(root), project_names(root)
+    files = project_files(project)
+    paths, names = project_paths(files), project_names(files)
 
     def make(question: str, path: str) -> Candidate:
         return Candidate(question, intent.code.replace("{path}", path), project, intent.category)
@@ -213,7 +180,12 @@ def _fill(intent: Intent, project: str) -> tuple[list[Candidate], list[Candidate
         for phrasing in intent.phrasings
     ]
     whole = [
-        make(phrasing.replace("{project}", package).replace("{test}", test), intent.whole_path)
+        Candidate(
+            phrasing.replace("{project}", package).replace("{test}", test),
+            intent.code.replace('"{path}"', ""),
+            project,
+            intent.category,
+        )
         for phrasing in intent.whole
         for package in (names["project"] if "{project}" in phrasing else [""])
         for test in (names["test"] if "{test}" in phrasing else [""])
@@ -227,12 +199,13 @@ def _written(path: str) -> tuple[str, ...]:
     return (path,) if path.endswith(".py") else (path, path + "/")
 
 
-def trained_questions() -> set[str]:
-    """Every question text the generator can emit (a superset: direct questions in every
-    surface form, though only two of them are used)."""
-    return {form for c in candidates() for form in surface_forms(c.question)} | {
-        form for item in DIRECT for form in surface_forms(item["question"])
-    }
+@functools.cache
+def trained_questions(count: int = PROJECTS) -> frozenset[str]:
+    """Every question text the generator can emit over `count` projects (a superset: direct
+    questions in every surface form, though only two of them are used)."""
+    tools = {form for c in candidates(all_projects(count)) for form in surface_forms(c.question)}
+    direct = {form for item in DIRECT for form in surface_forms(item["question"])}
+    return frozenset(tools | direct)
 
 
 def execute(chosen: list[Candidate], workers: int = 4) -> dict[Candidate, SandboxResult]:
@@ -303,12 +276,14 @@ def split_of(question: str, seed: int) -> str:
     return "test" if digest < 26 else "valid" if digest < 52 else "train"
 
 
-def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
-    """About count examples over all splits (tool examples executed, kept only if they ran),
-    by split name."""
+def examples(
+    count: int, seed: int = 0, projects: int = PROJECTS
+) -> dict[str, list[dict[str, Any]]]:
+    """About count examples over all splits (tool examples executed, kept only if they ran)
+    about the first `projects` generated training projects, by split name."""
     rng = random.Random(seed)
     tool_runs = int(count * (1 - DIRECT_SHARE) / (1 + FINAL_ANSWER_SHARE))
-    ran = execute(sample(tool_runs, rng))
+    ran = execute(sample(tool_runs, rng, all_projects(projects)))
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "valid": [], "test": []}
     for candidate, result in ran.items():
         part = splits[split_of(candidate.question, seed)]
@@ -327,24 +302,24 @@ def examples(count: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     return splits
 
 
-def sample(size: int, rng: random.Random) -> list[Candidate]:
+def sample(size: int, rng: random.Random, names: tuple[str, ...]) -> list[Candidate]:
     """size distinct candidates: an intent drawn by WEIGHTS, then (WHOLE_SHARE of the time,
     where it has them) a question naming no path, then any of its filled phrasings, in one of
     its surface forms. Questions of the evaluation are left out, word for word."""
     by_intent: dict[str, tuple[list[Candidate], list[Candidate]]] = {}
     for intent in INTENTS:
-        filled = [_fill(intent, project) for project in all_projects()]
+        filled = [_fill(intent, project) for project in names]
         by_intent[intent.name] = (
             [c for named, _ in filled for c in named],
             [c for _, whole in filled for c in whole],
         )
     held_out = {question_words(item["question"]) for item in load_questions()}
-    names = list(WEIGHTS)
+    intents = list(WEIGHTS)
     chosen: dict[tuple[str, str], Candidate] = {}
     for _ in range(size * 20):  # bounded: a small pool may have fewer than size questions
         if len(chosen) >= size:
             break
-        named, whole = by_intent[rng.choices(names, weights=[WEIGHTS[n] for n in names])[0]]
+        named, whole = by_intent[rng.choices(intents, weights=[WEIGHTS[n] for n in intents])[0]]
         pool = whole if whole and (not named or rng.random() < WHOLE_SHARE) else named
         base = rng.choice(pool)
         question = rng.choice(surface_forms(base.question))
@@ -398,9 +373,9 @@ def replies_json(known: dict[str, Any]) -> str:
     return "{\n" + body + "\n}\n"
 
 
-def write(out: Path, count: int, seed: int) -> dict[str, Any]:
+def write(out: Path, count: int, seed: int, projects: int = PROJECTS) -> dict[str, Any]:
     """Write train/valid/test.jsonl, replies.json and manifest.json (what is in each split)."""
-    splits = examples(count, seed)
+    splits = examples(count, seed, projects)
     out.mkdir(parents=True, exist_ok=True)
     for name, part in splits.items():
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
@@ -410,6 +385,7 @@ def write(out: Path, count: int, seed: int) -> dict[str, Any]:
     manifest = {
         "count": count,
         "seed": seed,
+        "projects": projects,
         "splits": {
             name: dict(Counter(e["category"] for e in part)) for name, part in splits.items()
         },
@@ -428,10 +404,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=4000, help="examples in all splits")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--projects", type=int, default=PROJECTS, help="generated training projects to ask about"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(json.dumps(write(args.out, args.count, args.seed), indent=2))
+    print(json.dumps(write(args.out, args.count, args.seed, args.projects), indent=2))
     return 0
 
 

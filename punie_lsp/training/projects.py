@@ -501,6 +501,13 @@ def _normalise_text(root: Path, path: str, text: str) -> str:
     return text
 
 
+def render(seed: int, split: str = "train") -> dict[str, str]:
+    """The project's files before ruff normalises them: its paths and names, without running
+    a tool (what the training questions need)."""
+    project, modules, slots, faults = draw(seed, split)
+    return _render(project, modules, slots, faults)
+
+
 def generate(seed: int, root: Path, split: str = "train") -> Project:
     """Write the project drawn from (split, seed) into `root` (made empty first)."""
     project, modules, slots, faults = draw(seed, split)

@@ -14,9 +14,10 @@ code varies only where the question needs another computation:
 - multi-step questions chain the idioms of two or three tools, or read the source line of
   each finding.
 
-A snippet has a `{path}` slot, filled with a real path of a fixture project; the generator
-(training/data.py) runs every filled snippet and keeps only those that run. The held-out
-evaluation questions (eval_questions.json) are written apart from these phrasings.
+A snippet has a `{path}` slot, filled with a real path of a generated project (or left out,
+`pytest_run()`, for a question naming no path); the generator (training/data.py) runs every
+filled snippet and keeps only those that run. The evaluation's questions
+(eval_phrasings.json and the eval_*.json files) are written apart from these phrasings.
 """
 
 from dataclasses import dataclass
@@ -79,10 +80,10 @@ class Intent:
     code: str  # `{path}` is the path the question names
     phrasings: tuple[str, ...]  # each with `{path}`
     paths: str  # which paths fit: tests | source | file | any
-    # Questions that name no path: the whole project ("tests" for pytest, else "."), with
-    # `{project}` for the project's package name and `{test}` for one of its test functions.
+    # Questions that name no path, answered by the tools' own defaults (what the project's
+    # configuration selects: `pytest_run()`), with `{project}` for the project's package name
+    # and `{test}` for one of its test functions.
     whole: tuple[str, ...] = ()
-    whole_path: str = "."
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -131,7 +132,6 @@ INTENTS: tuple[Intent, ...] = (
             "Which tests are red?",
             "run the tests",
         ),
-        whole_path="tests",
     ),
     Intent(
         "tests.conditional",
@@ -158,7 +158,6 @@ INTENTS: tuple[Intent, ...] = (
             "Did I break any tests?",
             "Any failing tests?",
         ),
-        whole_path="tests",
     ),
     Intent(
         "tests.counts",
@@ -185,7 +184,6 @@ INTENTS: tuple[Intent, ...] = (
             "How many {project} tests are there?",
             "How many tests fail in the {project} project?",
         ),
-        whole_path="tests",
     ),
     Intent(
         "types",
@@ -415,11 +413,9 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "health",
         "multi-step",
-        TESTS_COUNTS.replace("{path}", "tests")
-        + "\n"
-        + TYPES_COUNTS.replace("{path}", ".")
-        + "\n"
-        + LINT_COUNTS.replace("{path}", "."),
+        "\n".join(
+            code.replace('"{path}"', "") for code in (TESTS_COUNTS, TYPES_COUNTS, LINT_COUNTS)
+        ),
         (),
         "any",
         whole=(
