@@ -46,18 +46,13 @@ def call(code: str) -> str:
     return prompt.tool_call(code)
 
 
-def _top(project: str) -> set[str]:
-    return {p.name for p in data.project_root(project).iterdir() if p.is_dir()}
-
-
 def test_every_training_snippet_is_accepted_for_its_question(vocabulary, tokenizer) -> None:
     runs = sorted({(c.code, c.project, c.question) for c in data.candidates(TRAINING)})
     assert len(runs) > 500
-    grammars: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+    grammars: dict[tuple[str, tuple[str, ...]], str] = {}
     refused = []
     for code, project, question in runs:
-        words = {w.strip(".,;:!?'\"`()") for w in question.split()}  # bare folder names
-        key = (project, tuple(paths_in(question)), tuple(sorted(words & _top(project))))
+        key = (project, tuple(paths_in(question)))  # what the grammar depends on
         if key not in grammars:
             grammars[key] = reply_grammar(data.project_root(project), question)
         if not accepts(vocabulary, tokenizer, grammars[key], call(code)):
@@ -169,9 +164,13 @@ def test_a_question_naming_no_path_gets_the_tools_defaults(vocabulary, tokenizer
     guessed layout (testing/ is mdquill's; pyproject.toml is what a guess fell back to)."""
     grammar = reply_grammar(MDQUILL, "Is anything failing in the test suite?")
     assert accepts(vocabulary, tokenizer, grammar, call("print(pytest_run().failed)"))
-    for guess in ('pytest_run("testing")', 'pytest_run("pyproject.toml")', 'typecheck(".")'):
+    guesses = ('pytest_run("testing")', 'pytest_run("pyproject.toml")', 'typecheck(".")',
+               "ruff_check(path)")  # fmt: skip
+    for guess in guesses:
         assert not accepts(vocabulary, tokenizer, grammar, call(f"print({guess})")), guess
     assert accepts(vocabulary, tokenizer, grammar, call('print(read_file("testing/conftest.py"))'))
-    # A bare top-level folder name is a path the question names.
-    bare = reply_grammar(MDQUILL, "Run the tests in testing.")
-    assert accepts(vocabulary, tokenizer, bare, call('print(pytest_run("testing"))'))
+    # A bare word is not a path: "tests" in "Full check: tests, types and lint".
+    bare = reply_grammar(MDQUILL, "Full check: testing, types and lint.")
+    assert not accepts(vocabulary, tokenizer, bare, call('print(pytest_run("testing"))'))
+    folder = reply_grammar(MDQUILL, "Run the tests in testing/.")
+    assert accepts(vocabulary, tokenizer, folder, call('print(pytest_run("testing/"))'))

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from punie_lsp import prompt
+from punie_lsp.model import replies
 from punie_lsp.model.generation import GenerateRequest
-from punie_lsp.training import data, train
+from punie_lsp.training import train
 from punie_lsp.training.plot import loss_curves, read_loss
 
 
@@ -28,7 +29,7 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("train", "valid", "test"):
         lines = [json.dumps(e) for e in examples]
         (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
-    (folder / "replies.json").write_text(data.replies_json(data.known_replies(examples)))
+    replies.write(folder / "replies.json", replies.from_examples(examples))
     return folder
 
 

@@ -11,6 +11,7 @@ import pytest
 from punie_lsp.agent import policy
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.sandbox import run_code
+from punie_lsp.model import replies
 from punie_lsp.prompt import SYSTEM_PROMPT
 from punie_lsp.training import data, templates
 
@@ -155,14 +156,26 @@ def test_data_command_writes_the_splits(tmp_path: Path) -> None:
     assert known["replies"] and known["questions"]
 
 
-def test_known_replies_pair_each_question_with_its_reply(splits: dict[str, list[dict]]) -> None:
-    known = data.known_replies(splits["train"])
-    assert json.loads(data.replies_json(known)) == known
-    assert len(set(known["replies"])) == len(known["replies"])
+def test_known_replies_pair_each_question_with_its_reply(
+    splits: dict[str, list[dict]], tmp_path: Path
+) -> None:
+    known = replies.from_examples(splits["train"])
+    replies.write(tmp_path / "replies.json", known)
+    assert replies.read(tmp_path / "replies.json") == known
+    assert len(set(known.replies)) == len(known.replies)
     first_turns = [e["messages"] for e in splits["train"] if len(e["messages"]) == 3]
-    assert len(known["questions"]) == len(first_turns)
-    for (question, number), turns in zip(known["questions"], first_turns, strict=True):
+    assert len(known.questions) == len(first_turns)
+    for (question, number), turns in zip(known.questions, first_turns, strict=True):
         assert question == turns[1]["content"]
-        assert known["replies"][number] == turns[2]["content"]
+        assert known.replies[number] == turns[2]["content"]
     # Tool calls and direct answers alike.
-    assert {r.startswith("<tool_call>") for r in known["replies"]} == {True, False}
+    assert {r.startswith("<tool_call>") for r in known.replies} == {True, False}
+
+
+def test_a_malformed_replies_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "replies.json"
+    path.write_text('{"replies": ["a"], "questions": [["q", 3]]}')
+    with pytest.raises(ValueError, match="does not have"):
+        replies.read(path)
+    path.write_text('["<tool_call>x"]')  # the older bare list
+    assert replies.read(path).calls() == ["<tool_call>x"]

@@ -11,10 +11,12 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
   copies a rare name badly, or reaches for a file it knows instead); explain_rule something
   shaped like a rule's code (whether ruff or ty has it, the tool says);
 - where the question names no path at all, calls typecheck, ruff_check and pytest_run with
-  none: each then checks what the project's own configuration selects, where a model would
-  guess a layout (`pytest_run("tests")` in a project whose tests are in testing/, or
-  `pytest_run("pyproject.toml")` where the guess does not exist). read_file still takes any
-  file.
+  no argument (neither a path nor a variable): each then checks what the project's own
+  configuration selects, where a model would guess a layout (`pytest_run("tests")` in a
+  project whose tests are in testing/, or `pytest_run("pyproject.toml")` where the guess
+  does not exist). A bare word is not a path ("Full check: tests, types and lint" is about
+  the whole project), so a folder is named with its slash ("tests/"). read_file still takes
+  any file.
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -106,6 +108,8 @@ def snippet_grammar(
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
+    # No path to offer: not a variable either (the model then writes `pytest_run(path)`).
+    typed_argument = "(PATH | reference)?" if tool_paths else ""
     functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
     functions = [f for f in functions if callable(getattr(builtins, f, print))]
     typed = [t.name for t in TOOLS if t.argument == "path"]
@@ -141,7 +145,7 @@ trailer: "[" subscript "]" | "." FIELD | "." METHOD "(" arguments? CLOSE
 subscript: expr | expr? COLON expr?
 atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | FUNCTION "(" arguments? CLOSE
-    | TYPED_TOOL "(" (PATH | reference)? CLOSE
+    | TYPED_TOOL "(" {typed_argument} CLOSE
     | READER "(" (FILE | reference) CLOSE
     | EXPLAINER "(" (RULE | reference) CLOSE
     | SEARCHER "(" (STRING | reference) CLOSE
@@ -197,24 +201,16 @@ def reply_grammar(root: Path, question: str | None = None) -> str:
     if question is None:
         return snippet_grammar(*workspace_paths(root))
     files, folders = workspace_paths(root)
-    if not paths_in(question) and not _bare_names(question, folders):
+    if not paths_in(question):
         return snippet_grammar(files, folders, [])  # the tools' own defaults only
     return snippet_grammar(*named_paths(question, files, folders))
 
 
-def _bare_names(question: str, folders: list[str]) -> list[str]:
-    """Top-level folders a question names as a bare word ("the tests in testing")."""
-    top = {f for f in folders if "/" not in f and f != "."}
-    return [w for w in (w.strip(".,;:!?'\"`()") for w in question.split()) if w in top]
-
-
 def named_paths(question: str, files: list[str], folders: list[str]) -> tuple[list[str], list[str]]:
     """The files and folders a snippet may name for question: where it names paths that
-    exist (or top-level folders as bare words), those and what lies under its folders; else
-    all of them."""
+    exist, those and what lies under its folders; else all of them."""
     known_files, known_folders = set(files), set(folders)
     named = [p.removeprefix("./").rstrip("/") or "." for p in paths_in(question)]
-    named += _bare_names(question, folders)
     named_files = [p for p in named if p in known_files]
     named_folders = [p for p in named if p in known_folders]
     if not named_files and not named_folders:

@@ -8,7 +8,6 @@ with prompt-lookup drafts verified several tokens per pass (model/lookup.py).
 """
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -163,28 +162,24 @@ class ModelHost(Backend):
         log.info("model ready: %s", self.description)
 
     def _load_known_replies(self, path: Path) -> None:
-        """The training replies beside the adapter or model (replies.json, written by
-        `punie-lsp data`): indexed by n-gram for drafting and, where the file has the
-        training questions too, learnt from to guess a question's whole reply. An older
-        file is a bare list of replies."""
+        """The training replies beside the adapter or model (model/replies.py): indexed by
+        n-gram for drafting and, where the file has the training questions too, learnt from
+        to guess a question's whole reply."""
+        from punie_lsp.model import replies
         from punie_lsp.model.lookup import index_replies
         from punie_lsp.model.recall import build
 
         if not path.is_file():
             return
         try:
-            known = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(known, list):
-                known = {"replies": known, "questions": []}
-            replies: list[str] = known["replies"]
-            calls = [r for r in replies if r.startswith("<tool_call>")]  # the scaffolding
-            encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in calls]
-            pairs = [(q, replies[n]) for q, n in known["questions"]]
-            self.replies = index_replies(encoded, head=self._reply_head())
-            self.recall = build(pairs) if pairs else None
-        except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
+            known = replies.read(path)
+        except (OSError, ValueError, TypeError) as exc:
             log.warning("ignoring %s: %s", path, exc)  # drafts are an optimization only
             self.replies, self.recall = {}, None
+            return
+        encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in known.calls()]
+        self.replies = index_replies(encoded, head=self._reply_head())
+        self.recall = build(known.pairs()) if known.questions else None
 
     def _reply_guess(self, turns: Sequence[dict[str, str]]) -> list[int]:
         """A guess at the whole first reply to a question (model/recall.py), as tokens."""

@@ -34,6 +34,7 @@ from punie_lsp import prompt
 from punie_lsp.agent import policy
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
+from punie_lsp.model import replies
 from punie_lsp.tools import registry
 from punie_lsp.tools.pytest import TEST_FILE
 from punie_lsp.training import projects
@@ -194,9 +195,9 @@ def _fill(intent: Intent, project: str) -> tuple[list[Candidate], list[Candidate
 
 
 def _written(path: str) -> tuple[str, ...]:
-    """A path as a question writes it; a folder also with its trailing slash, copied into
-    the code as written."""
-    return (path,) if path.endswith(".py") else (path, path + "/")
+    """A path as a question writes it: a folder with its trailing slash, which is how the
+    grammar (agent/grammar.py) tells a folder from the word "tests"."""
+    return (path,) if path.endswith(".py") else (f"{path}/",)
 
 
 @functools.cache
@@ -349,28 +350,7 @@ def _example(turns: list[dict[str, str]], answer: str, category: str) -> dict[st
 
 def reply_vocabulary(data: list[dict[str, Any]]) -> list[str]:
     """The distinct tool-call replies of a dataset, in order."""
-    replies = (turn["content"] for example in data for turn in example["messages"])
-    return list(dict.fromkeys(r for r in replies if r.startswith("<tool_call>")))
-
-
-def known_replies(data: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the model host drafts from, shipped beside the adapter as replies.json: the
-    distinct first replies (tool calls, which model/lookup.py indexes, and direct answers)
-    and each first-turn question with the number of its reply (model/recall.py learns from
-    them which reply a question asks for)."""
-    first_turns = [e["messages"] for e in data if len(e["messages"]) == 3]
-    answers = (turns[2]["content"] for turns in first_turns)
-    replies = list(dict.fromkeys([*reply_vocabulary(data), *answers]))
-    number = {reply: n for n, reply in enumerate(replies)}
-    questions = [[turns[1]["content"], number[turns[2]["content"]]] for turns in first_turns]
-    return {"replies": replies, "questions": questions}
-
-
-def replies_json(known: dict[str, Any]) -> str:
-    """known_replies as JSON with one entry per line (a readable diff when it changes)."""
-    lists = (",\n".join(json.dumps(item) for item in items) for items in known.values())
-    body = ",\n".join(f"{json.dumps(k)}: [\n{v}\n]" for k, v in zip(known, lists, strict=True))
-    return "{\n" + body + "\n}\n"
+    return replies.from_examples(data).calls()
 
 
 def write(out: Path, count: int, seed: int, projects: int = PROJECTS) -> dict[str, Any]:
@@ -381,7 +361,7 @@ def write(out: Path, count: int, seed: int, projects: int = PROJECTS) -> dict[st
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for example in part:
                 f.write(json.dumps(example) + "\n")
-    (out / "replies.json").write_text(replies_json(known_replies(splits["train"])), "utf-8")
+    replies.write(out / "replies.json", replies.from_examples(splits["train"]))
     manifest = {
         "count": count,
         "seed": seed,

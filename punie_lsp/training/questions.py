@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.tools.paths import walk
-from punie_lsp.tools.pytest import TEST_FILE, tests_for
+from punie_lsp.tools.pytest import TEST_FILE, pytest_run, tests_for
 
 PHRASINGS: dict[str, list[str]] = {
     kind: texts
@@ -51,16 +51,6 @@ def _diagnostics(lines: list[str]) -> list[tuple[str, str]]:
         code = words[-2] if words[-1] == "fixable" else words[-1]
         found.append((where.rsplit(":", 1)[0], code))
     return found
-
-
-def _test_names(root: Path, tests: list[str]) -> dict[str, str]:
-    """Each test function's file, read from the test files."""
-    names = {}
-    for relative in tests:
-        text = (root / relative).read_text(encoding="utf-8", errors="replace")
-        for name in re.findall(r"^\s*def (test_\w+)", text, re.M):
-            names.setdefault(name, relative)
-    return names
 
 
 def _kinds(
@@ -97,7 +87,6 @@ def questions(
     types, lint, run = facts["typecheck"], facts["ruff"], facts["pytest"]
     ty_found, ruff_found = _diagnostics(types["diagnostics"]), _diagnostics(lint["diagnostics"])
     broken = {**run["failed"], **run["errors"]}
-    test_file = _test_names(root, tests)
     items: list[dict[str, Any]] = []
 
     def add(
@@ -118,13 +107,12 @@ def questions(
             }
         )
 
-    def outcome(files: set[str]) -> list[str]:
-        """What running these test files must show: the broken tests, or how many passed."""
-        failing = [n for n, where in broken.items() if where.split(":", 1)[0] in files]
-        if failing:
-            return _names(failing)
-        passed = [n for n in run["passed"] if test_file.get(n.split("[")[0]) in files]
-        return [rf"\b{len(passed)} passed"]
+    def outcome(path: str) -> list[str]:
+        """What running the tests of one path must show: the broken tests, or how many
+        passed. Run for the path itself: a collection error elsewhere stops the whole run."""
+        result = pytest_run(path, cwd=root)
+        failing = [t.name for t in result.tests if t.outcome in ("failed", "error")]
+        return _names(failing) if failing else [rf"\b{result.passed} passed"]
 
     everything = set(tests)
     add(
@@ -136,7 +124,7 @@ def questions(
     if tests:
         with_failures = sorted({w.split(":", 1)[0] for w in broken.values()} & everything)
         chosen = rng.choice(with_failures or tests)
-        add("tests.file", "pytest_run", outcome({chosen}), _kinds(faults, "pytest"), chosen)
+        add("tests.file", "pytest_run", outcome(chosen), _kinds(faults, "pytest"), chosen)
     add("tests.count", "pytest_run", [rf"\b{len(run['passed'])} passed"], _kinds(faults, "pytest"))
     covered = [s for s in sources if tests_for(root, s)]
     if covered:
@@ -144,7 +132,7 @@ def questions(
         add(
             "tests.source",
             "pytest_run",
-            outcome(set(tests_for(root, chosen))),
+            outcome(chosen),
             _kinds(faults, "pytest"),
             chosen,
         )
