@@ -8,8 +8,17 @@ import pytest
 
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.model.generation import Generation
+from punie_lsp.prompt import tool_call
 from punie_lsp.training import data
-from punie_lsp.training.evaluate import TOOLS, evaluate, load_questions, report, root_of
+from punie_lsp.training.evaluate import (
+    TOOLS,
+    evaluate,
+    generated_questions,
+    load_questions,
+    report,
+    root_of,
+)
+from punie_lsp.training.templates import TYPES
 
 QUESTIONS = load_questions()
 UNSEEN = load_questions(Path(data.__file__).parent / "direct_unseen.json")
@@ -130,6 +139,26 @@ def test_scores_real_replies() -> None:
     assert "strict: 2/5 (40 %)" in text and "tool-or-direct: 5/5" in text
 
 
+def _types_questions(count: int) -> list[dict]:
+    """The whole-project type questions about the first held-out generated projects."""
+    return [i for i in generated_questions(count) if i["intent"] == "types.all"]
+
+
+def test_generated_questions_are_reported_per_fault_kind() -> None:
+    items = _types_questions(3)
+    right = tool_call(TYPES.replace('"{path}"', ""))  # the project's own configuration
+    scores = evaluate(replay(*[right] * len(items)), items)
+    assert all(s.passed and s.split == "generated" for s in scores), report(scores, 0.0)
+    text = report(scores, 1.0)
+    assert "Per fault kind:" in text
+    assert all(f"| {kind} |" in text for s in scores for kind in s.faults)
+    # A guessed layout fails even where the printed facts happen to match ("0 errors").
+    flat = [i for i in items if not (root_of(i) / "src").exists()][:1]
+    guess = replay(tool_call(TYPES.replace("{path}", "src")))
+    (guessed,) = evaluate(guess, flat, constrain=False)
+    assert guessed.problems == ["no path src"] and not guessed.passed
+
+
 def test_smoke_evaluation_on_the_real_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,10 +171,11 @@ def test_smoke_evaluation_on_the_real_model(
         question("Does ty find problems in src/ledger/transfers.py?"),
         question("Type errors in src/textkit?"),  # another fixture project
         question("good morning"),
+        *_types_questions(1),  # a generated project with held-out names and layout
     ]
     scores = evaluate(host.generate, items)
     host.stop()
-    assert [s.kind_ok for s in scores] == [True, True, True]
+    assert [s.kind_ok for s in scores] == [True, True, True, True]
     # The shipped adapter answers every type question of the evaluation (docs/model.md).
-    assert scores[0].passed and scores[1].passed, report(scores, 0.0)
+    assert scores[0].passed and scores[1].passed and scores[3].passed, report(scores, 0.0)
     assert all(s.reply for s in scores)

@@ -165,7 +165,7 @@ def test_a_question_naming_no_path_gets_the_tools_defaults(vocabulary, tokenizer
     grammar = reply_grammar(MDQUILL, "Is anything failing in the test suite?")
     assert accepts(vocabulary, tokenizer, grammar, call("print(pytest_run().failed)"))
     guesses = ('pytest_run("testing")', 'pytest_run("pyproject.toml")', 'typecheck(".")',
-               "ruff_check(path)")  # fmt: skip
+               "ruff_check(path)", "pytest_run( )")  # fmt: skip
     for guess in guesses:
         assert not accepts(vocabulary, tokenizer, grammar, call(f"print({guess})")), guess
     assert accepts(vocabulary, tokenizer, grammar, call('print(read_file("testing/conftest.py"))'))

@@ -45,8 +45,10 @@ def test_the_data_is_about_generated_projects_only() -> None:
     example_names = {p.name for p in data.EXAMPLES.iterdir()} | {
         p.stem for p in data.EXAMPLES.rglob("*.py") if p.stem != "__init__"
     }
-    words = {w for c in found for w in re.findall(r"[A-Za-z_]+", c.question)}
-    assert not words & example_names - {"tests", "src", "test"}
+    # Every tool question the generator can write, over all its projects: no example's name.
+    every = data.candidates(data.all_projects())
+    words = {w for c in every for w in re.findall(r"[A-Za-z_]+", c.question)}
+    assert not words & example_names - {"tests", "src", "test", "conftest"}
     layouts = {
         next(iter(data.project_paths(data.project_files(n))["tests"]), "")
         for n in data.all_projects(8)

@@ -108,8 +108,10 @@ def snippet_grammar(
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
-    # No path to offer: not a variable either (the model then writes `pytest_run(path)`).
-    typed_argument = "(PATH | reference)?" if tool_paths else ""
+    # No path to offer: no variable either (the model then writes `pytest_run(path)`), nor
+    # spaces (it pads `pytest_run(   )` where it wanted a quote, and loses its way).
+    typed_call = 'TYPED_TOOL "(" (PATH | reference)? CLOSE' if tool_paths else 'TYPED_TOOL "()"'
+
     functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
     functions = [f for f in functions if callable(getattr(builtins, f, print))]
     typed = [t.name for t in TOOLS if t.argument == "path"]
@@ -145,7 +147,7 @@ trailer: "[" subscript "]" | "." FIELD | "." METHOD "(" arguments? CLOSE
 subscript: expr | expr? COLON expr?
 atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | FUNCTION "(" arguments? CLOSE
-    | TYPED_TOOL "(" {typed_argument} CLOSE
+    | {typed_call}
     | READER "(" (FILE | reference) CLOSE
     | EXPLAINER "(" (RULE | reference) CLOSE
     | SEARCHER "(" (STRING | reference) CLOSE

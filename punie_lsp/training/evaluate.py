@@ -193,10 +193,13 @@ def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
         checked = answer.answer
     missing = [fact for fact in item["facts"] if not re.search(fact, checked, re.IGNORECASE)]
     facts_ok = kind_ok and not missing and bool(checked.strip())
+    problems = snippet_problems(answer.code, root_of(item))
     return Score(
         question=item["question"],
         category=item["category"],
-        passed=kind_ok and tool_ok and ran_ok and facts_ok,
+        # A snippet naming what does not exist fails even where its output happens to hold
+        # the facts (a missing path's "0 errors").
+        passed=kind_ok and tool_ok and ran_ok and facts_ok and not problems,
         kind_ok=kind_ok,
         tool_ok=tool_ok,
         ran_ok=ran_ok,
@@ -208,7 +211,7 @@ def score(item: dict[str, Any], answer: Answer, seconds: float = 0.0) -> Score:
         generation_tokens=answer.timings.generation_tokens,
         generation_seconds=answer.timings.generation,
         split=item.get("split", "trained"),
-        problems=snippet_problems(answer.code, root_of(item)),
+        problems=problems,
         ungrounded=ungrounded(answer),
         faults=item.get("faults", []),
     )
