@@ -23,10 +23,15 @@ One run measures, on fixed Code Mode questions with greedy decoding:
   held-out project's and the documentation questions, with the workspace grammar on and
   off (its peer: the same path unconstrained): the answer's median, the grammar's writing
   and its per-token cost while decoding, and the documentation tools' time in a direct
-  answer (`--constraint-only` runs only this).
+  answer (`--constraint-only` runs only this);
+- unseen projects (the headline of the held-out figures): the evaluation's questions about
+  held-out generated projects (training/questions.py; their seeds, names and wording are in
+  no training split), the model alone with the guess on and off against llama.cpp on the
+  same prompts, and the warm answer end to end (`ask`, grammar on, the sandbox's tools
+  included) with its median (`--unseen-only` runs only this).
 
     uv run python bench/model.py [--runs 3] [--no-llama] [--pause 2] [--shipped-only]
-                                 [--constraint-only]
+                                 [--constraint-only] [--unseen-only] [--projects 3]
 """
 
 import argparse
@@ -207,6 +212,56 @@ def constraint_cost(runs: int) -> dict[str, dict[str, list[float]]]:
     return rows
 
 
+def unseen_answers(items: list[dict[str, Any]], pause: float) -> list[float]:
+    """ask() end to end on each question about its own project, warm, as the server answers:
+    the seconds of each answer (a reader's pause before each, as in `ours`)."""
+    from punie_lsp.agent import sandbox
+    from punie_lsp.agent.loop import ask
+    from punie_lsp.model.host import ModelHost
+    from punie_lsp.training.evaluate import root_of
+
+    host = ModelHost().start()
+    host.wait_loaded()
+    ask(items[0]["question"], root_of(items[0]), host.generate)  # warm-up
+    seconds = []
+    for item in items:
+        sandbox.prestart(root_of(item))
+        time.sleep(pause)
+        seconds.append(ask(item["question"], root_of(item), host.generate).timings.total)
+    host.stop()
+    return seconds
+
+
+def unseen_projects(projects: int, pause: float, with_llama: bool) -> None:
+    from punie_lsp.training.evaluate import generated_questions
+
+    items = generated_questions(projects)
+    rows = held_out(items)
+    peer = None
+    if with_llama and (python := ensure_llama()) is not None:
+        peer = llama(python, prompts_as_text([q["question"] for q in items]), 1)
+    answers = unseen_answers(items, pause)
+    print(
+        f"\nunseen projects: {len(items)} questions about {projects} held-out generated "
+        "projects, model only, one run each; medians"
+    )
+    print("| engine | reply tok/s | reply (s) | passes / reply |\n|---|---|---|---|")
+    for name, r in rows.items():
+        print(
+            f"| ours, shipped adapter, reply guess {name} | {median(r['rate']):.1f} | "
+            f"{median(r['seconds']):.2f} | {median([float(p) for p in r['passes']]):.1f} |"
+        )
+    if peer:
+        print(f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1 | {median(peer['rate']):.1f} | - | - |")
+        for name, r in rows.items():
+            ratio = median(r["rate"]) / median(peer["rate"])
+            print(f"ratio of reply tok/s to llama.cpp, unseen projects, guess {name}: {ratio:.2f}")
+    print(
+        f"warm answer end to end (ask, grammar on, tools included): median "
+        f"{median(answers):.2f} s [{spread(answers)}]"
+    )
+
+
 def ensure_llama() -> Path | None:
     python = LLAMA_VENV / "bin" / "python"
     probe = [str(python), "-c", "import llama_cpp"]
@@ -263,6 +318,12 @@ def main() -> None:
         "--constraint-only", action="store_true",
         help="only the grammar and documentation-tool costs in the warm answer",
     )  # fmt: skip
+    parser.add_argument(
+        "--unseen-only", action="store_true", help="only the questions about unseen projects"
+    )
+    parser.add_argument(
+        "--projects", type=int, default=3, help="held-out generated projects to ask about"
+    )
     args = parser.parse_args()
     from punie_lsp.model import blas
 
@@ -270,6 +331,9 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, OpenBLAS: {library}; {len(QUESTIONS)} questions")
     if args.constraint_only:
         print_constraint_cost(constraint_cost(args.runs))
+        return
+    if args.unseen_only:
+        unseen_projects(args.projects, args.pause, not args.no_llama)
         return
 
     from punie_lsp.model.embedded import gguf_path
@@ -355,6 +419,7 @@ def main() -> None:
             )
 
     print_constraint_cost(constraint_cost(1))
+    unseen_projects(args.projects, args.pause, not args.no_llama)
 
 
 def print_constraint_cost(rows: dict[str, dict[str, list[float]]]) -> None:

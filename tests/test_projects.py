@@ -141,3 +141,15 @@ def test_each_fault_is_reported_and_its_repair_removes_it(
 
 def _broken(facts: dict[str, Any]) -> int:
     return len(facts["pytest"]["failed"]) + len(facts["pytest"]["errors"])
+
+
+def test_the_projects_command_writes_projects_and_manifests(tmp_path: Path) -> None:
+    from punie_lsp.cli import main
+
+    assert main(["projects", str(tmp_path), "--split", "heldout", "--count", "2"]) == 0
+    for seed in (0, 1):
+        root = tmp_path / f"heldout-{seed}"
+        manifest = projects.manifest(root)
+        assert manifest["split"] == "heldout" and manifest["seed"] == seed
+        assert (root / "pyproject.toml").is_file()
+        assert set(manifest["facts"]) == {"typecheck", "ruff", "pytest"}
