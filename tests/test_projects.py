@@ -32,20 +32,20 @@ def test_word_lists_are_disjoint_and_unlike_the_examples() -> None:
 
 def test_a_seed_draws_the_same_project() -> None:
     first, again, other = (projects.draw(s, "train") for s in (7, 7, 8))
-    assert first[0] == again[0] and first[2] == again[2] and first[3] == again[3]
-    assert first[2] != other[2]
+    assert first == again
+    assert first.slots != other.slots
 
 
 def test_heldout_projects_use_only_heldout_words() -> None:
     train = {w for kind in projects.words("train").values() for w in kind}
     for seed in range(50):
-        _, modules, slots, _ = projects.draw(seed, "heldout")
-        names = [m.dotted for m in modules] + list(slots.values())
+        drawn = projects.draw(seed, "heldout")
+        names = [m.dotted for m in drawn.modules] + list(drawn.slots.values())
         assert not any(word in name for name in names for word in train if len(word) > 4)
 
 
 def test_every_layout_is_drawn() -> None:
-    layouts = [projects.draw(seed, "train")[0].layout for seed in range(DRAWN)]
+    layouts = [projects.draw(seed, "train").project.layout for seed in range(DRAWN)]
     assert {layout.source for layout in layouts} == {"src", ""}
     assert {layout.tests for layout in layouts} == set(projects.TEST_DIRS)
     assert any(layout.nested and layout.mirror for layout in layouts)
@@ -58,13 +58,13 @@ def _first_seeds() -> dict[str, int]:
     """For each fault of the catalogue, the first training seed that puts it in."""
     first: dict[str, int] = {}
     for seed in range(DRAWN):
-        for fault in projects.draw(seed, "train")[3].values():
+        for fault in projects.draw(seed, "train").faults.values():
             first.setdefault(fault.id, seed)
     return first
 
 
 FIRST = _first_seeds()
-CLEAN = [s for s in range(60) if not projects.draw(s, "train")[3]][:3]
+CLEAN = [s for s in range(60) if not projects.draw(s, "train").faults][:3]
 
 
 @pytest.fixture(scope="module")

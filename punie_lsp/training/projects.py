@@ -252,6 +252,17 @@ def _typo(name: str, rng: random.Random) -> str:
 
 
 @dataclass
+class Drawn:
+    """What a seed draws: the project (no files yet), its modules with their blocks, the
+    generated name of every slot, and the faults keyed by the block each edits."""
+
+    project: Project
+    modules: list["_Module"]
+    slots: dict[str, str]
+    faults: dict[str, FaultSpec]
+
+
+@dataclass
 class _Module:
     dotted: str  # import path
     path: str  # file path in the project
@@ -259,9 +270,7 @@ class _Module:
     blocks: list[str] = field(default_factory=list)
 
 
-def draw(
-    seed: int, split: str = "train"
-) -> tuple[Project, list[_Module], dict[str, str], dict[str, FaultSpec]]:
+def draw(seed: int, split: str = "train") -> "Drawn":
     """Everything random about a project: names, layout, modules with their blocks, and the
     faults, keyed by the block each edits."""
     if split not in SPLITS:
@@ -288,14 +297,13 @@ def draw(
     }
     for module in modules:
         for name in module.blocks:
+            parent, _, leaf = module.dotted.rpartition(".")
             slots[f"{name}_module"] = module.dotted
-            slots[f"{name}_typo"] = (
-                module.dotted.rsplit(".", 1)[0] + "." + _typo(module.dotted.rsplit(".", 1)[1], rng)
-            )
+            slots[f"{name}_typo"] = f"{parent}.{_typo(leaf, rng)}"
     present = [name for module in modules for name in module.blocks]
     faults = _faults(rng, cat, present)
     project = Project(split=split, seed=seed, package=package, layout=layout)
-    return project, modules, slots, faults
+    return Drawn(project, modules, slots, faults)
 
 
 def _modules(rng: random.Random, names: Names, package: str, layout: Layout) -> list[_Module]:
@@ -504,13 +512,14 @@ def _normalise_text(root: Path, path: str, text: str) -> str:
 def render(seed: int, split: str = "train") -> dict[str, str]:
     """The project's files before ruff normalises them: its paths and names, without running
     a tool (what the training questions need)."""
-    project, modules, slots, faults = draw(seed, split)
-    return _render(project, modules, slots, faults)
+    drawn = draw(seed, split)
+    return _render(drawn.project, drawn.modules, drawn.slots, drawn.faults)
 
 
 def generate(seed: int, root: Path, split: str = "train") -> Project:
     """Write the project drawn from (split, seed) into `root` (made empty first)."""
-    project, modules, slots, faults = draw(seed, split)
+    drawn = draw(seed, split)
+    project, modules, slots, faults = drawn.project, drawn.modules, drawn.slots, drawn.faults
     files = _render(project, modules, slots, faults)
     if root.exists():
         shutil.rmtree(root)
