@@ -241,21 +241,11 @@ def unseen_projects(projects: int, pause: float, with_llama: bool) -> None:
     if with_llama and (python := ensure_llama()) is not None:
         peer = llama(python, prompts_as_text([q["question"] for q in items]), 1)
     answers = unseen_answers(items, pause)
-    print(
+    title = (
         f"\nunseen projects: {len(items)} questions about {projects} held-out generated "
-        "projects, model only, one run each; medians"
+        "projects, never in the training data; model only, one run each; medians"
     )
-    print("| engine | reply tok/s | reply (s) | passes / reply |\n|---|---|---|---|")
-    for name, r in rows.items():
-        print(
-            f"| ours, shipped adapter, reply guess {name} | {median(r['rate']):.1f} | "
-            f"{median(r['seconds']):.2f} | {median([float(p) for p in r['passes']]):.1f} |"
-        )
-    if peer:
-        print(f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1 | {median(peer['rate']):.1f} | - | - |")
-        for name, r in rows.items():
-            ratio = median(r["rate"]) / median(peer["rate"])
-            print(f"ratio of reply tok/s to llama.cpp, unseen projects, guess {name}: {ratio:.2f}")
+    print_model_only(title, rows, peer, list(range(len(items))), "unseen projects")
     print(
         f"warm answer end to end (ask, grammar on, tools included): median "
         f"{median(answers):.2f} s [{spread(answers)}]"
@@ -393,33 +383,48 @@ def main() -> None:
     if not unseen_rows:
         return
 
-    def both(values: list[float], digits: int = 1) -> str:
-        """The median over all held-out questions / over the tool questions."""
-        return f"{median(values):.{digits}f} / {median([values[i] for i in tool]):.{digits}f}"
-
-    print(
+    title = (
         f"\nheld out: the {len(unseen)} evaluation questions ({len(tool)} for a tool), never in "
         "the training data; model only, one run each; medians over all / tool questions"
     )
+    print_model_only(title, unseen_rows, unseen_peer, tool, "held out")
+
+    print_constraint_cost(constraint_cost(1))
+    unseen_projects(args.projects, args.pause, not args.no_llama)
+
+
+def print_model_only(
+    title: str,
+    rows: dict[str, dict[str, Any]],
+    peer: dict[str, Any] | None,
+    tool: list[int],
+    label: str,
+) -> None:
+    """The model-alone table (guess on and off, llama.cpp's row and ratios); where `tool` is
+    not every question, each median is given over all / over the tool questions."""
+    every = len(tool) == len(next(iter(rows.values()))["rate"])
+
+    def both(values: list[float], digits: int = 1) -> str:
+        overall = f"{median(values):.{digits}f}"
+        return overall if every else f"{overall} / {median([values[i] for i in tool]):.{digits}f}"
+
+    print(title)
     print("| engine | reply tok/s | reply (s) | passes / reply |\n|---|---|---|---|")
-    for name, r in unseen_rows.items():
+    for name, r in rows.items():
         print(
             f"| ours, shipped adapter, reply guess {name} | {both(r['rate'])} | "
             f"{both(r['seconds'], 2)} | {both([float(p) for p in r['passes']])} |"
         )
-    if unseen_peer:
-        print(f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1 | {both(unseen_peer['rate'])} | - | - |")
-        for name, r in unseen_rows.items():
-            ratio = median(r["rate"]) / median(unseen_peer["rate"])
-            tools = [r["rate"][i] for i in tool]
-            peer_tools = [unseen_peer["rate"][i] for i in tool]
-            print(
-                f"ratio of reply tok/s to llama.cpp, held out, reply guess {name}: {ratio:.2f} "
-                f"(tool questions {median(tools) / median(peer_tools):.2f})"
-            )
-
-    print_constraint_cost(constraint_cost(1))
-    unseen_projects(args.projects, args.pause, not args.no_llama)
+    if not peer:
+        return
+    print(f"| llama.cpp {LLAMA_VERSION}, GGUF Q4_1 | {both(peer['rate'])} | - | - |")
+    for name, r in rows.items():
+        ratio = median(r["rate"]) / median(peer["rate"])
+        tools = median([r["rate"][i] for i in tool]) / median([peer["rate"][i] for i in tool])
+        print(
+            f"ratio of reply tok/s to llama.cpp, {label}, reply guess {name}: {ratio:.2f}"
+            + ("" if every else f" (tool questions {tools:.2f})")
+        )
 
 
 def print_constraint_cost(rows: dict[str, dict[str, list[float]]]) -> None:

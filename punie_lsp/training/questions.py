@@ -137,31 +137,14 @@ def questions(
             chosen,
         )
 
-    codes = [code for _, code in ty_found]
-    add("types.all", "typecheck", _names(codes) or [r"\b0 errors"], _kinds(faults, "ty"))
-    chosen = rng.choice(sorted({f for f, _ in ty_found}) or sources)
-    in_file = [code for f, code in ty_found if f == chosen]
-    add(
-        "types.file",
-        "typecheck",
-        _names(in_file) or [r"\b0 errors"],
-        _kinds(faults, "ty", [chosen]),
-        chosen,
+    faulted = _kinds(faults, "ty")
+    _findings(add, rng, ("types", "typecheck", "ty"), ty_found, sources, faults, r"\b0 errors")
+    add("types.count", "typecheck", [rf"\b{types['errors']} errors"], faulted)
+    faulted = _kinds(faults, "ruff")
+    _findings(
+        add, rng, ("lint", "ruff_check", "ruff"), ruff_found, sources, faults, r"\b0 violations"
     )
-    add("types.count", "typecheck", [rf"\b{types['errors']} errors"], _kinds(faults, "ty"))
-
-    codes = [code for _, code in ruff_found]
-    add("lint.all", "ruff_check", _names(codes) or [r"\b0 violations"], _kinds(faults, "ruff"))
-    chosen = rng.choice(sorted({f for f, _ in ruff_found}) or sources)
-    in_file = [code for f, code in ruff_found if f == chosen]
-    add(
-        "lint.file",
-        "ruff_check",
-        _names(in_file) or [r"\b0 violations"],
-        _kinds(faults, "ruff", [chosen]),
-        chosen,
-    )
-    add("lint.fixable", "ruff_check", [rf"\b{lint['fixable']} fixable"], _kinds(faults, "ruff"))
+    add("lint.fixable", "ruff_check", [rf"\b{lint['fixable']} fixable"], faulted)
 
     _reading(root, sources, add, rng)
     add(
@@ -181,6 +164,31 @@ def questions(
         ["clean"],
     )
     return items
+
+
+def _findings(
+    add: Any,
+    rng: random.Random,
+    names: tuple[str, str, str],
+    found: list[tuple[str, str]],
+    sources: list[str],
+    faults: list[dict[str, Any]],
+    none: str,
+) -> None:
+    """A checker's questions about the whole project and about one file (one with findings
+    where there are any): the codes it reports, or its count of none."""
+    kind, tool, fault_tool = names
+    codes = [code for _, code in found]
+    add(f"{kind}.all", tool, _names(codes) or [none], _kinds(faults, fault_tool))
+    chosen = rng.choice(sorted({f for f, _ in found}) or sources)
+    in_file = [code for f, code in found if f == chosen]
+    add(
+        f"{kind}.file",
+        tool,
+        _names(in_file) or [none],
+        _kinds(faults, fault_tool, [chosen]),
+        chosen,
+    )
 
 
 def _reading(root: Path, sources: list[str], add: Any, rng: random.Random) -> None:
