@@ -24,8 +24,8 @@ RECIPE: dict[str, Any] = {
     "num_layers": 8,
     "lora_parameters": {"rank": 8, "dropout": 0.0, "scale": 20.0},
     "batch_size": 4,
-    # About 2.5 passes over `punie-lsp data --count 4000`: 200 s on an H200 (mlx[cuda13]),
-    # about 8 hours on the 2-core CPU (15 s an iteration). 1,000 iterations scored lower.
+    # About 2.5 passes over `punie-lsp data --count 4000`; 1,000 scored lower. What it costs
+    # on a CPU and a GPU: docs/model.md.
     "iters": 2000,
     "learning_rate": 3e-4,
     "mask_prompt": True,  # learn the reply, not the question
@@ -176,6 +176,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--iters", type=int, default=None)
     parser.add_argument("--num-layers", type=int, default=None)
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="examples per iteration (recipe: 4)"
+    )
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument(
         "--resume", default=None, help="start from this adapters.safetensors (fresh optimizer)"
@@ -195,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         iters=args.iters,
         num_layers=args.num_layers,
+        batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         resume_adapter_file=args.resume,
     )
