@@ -36,7 +36,7 @@ def loss_curves(runs: dict[str, Path], out: Path) -> Path:
                 label=f"{label} {kind}",
             )
     ax.set_yscale("log")
-    ax.set_xlabel("iteration (batch of 4)")
+    ax.set_xlabel("iteration")
     ax.set_ylabel("loss (reply tokens)")
     ax.set_title("LoRA fine-tuning of SmolLM2-135M on Code Mode data")
     ax.legend()
