@@ -153,3 +153,14 @@ def test_the_projects_command_writes_projects_and_manifests(tmp_path: Path) -> N
         assert manifest["split"] == "heldout" and manifest["seed"] == seed
         assert (root / "pyproject.toml").is_file()
         assert set(manifest["facts"]) == {"typecheck", "ruff", "pytest"}
+
+
+def test_an_unfinished_project_gets_its_manifest(tmp_path: Path) -> None:
+    """A folder an interrupted run left without a manifest is not read as finished, and the
+    next run completes it."""
+    root = projects.materialize(0, "heldout", tmp_path)
+    written = projects.manifest(root)
+    projects.manifest_path(root).unlink()
+    assert projects.materialize(0, "heldout", tmp_path) == root
+    assert projects.manifest(root)["faults"] == written["faults"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no work left

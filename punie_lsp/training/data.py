@@ -36,7 +36,6 @@ from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.model import replies
 from punie_lsp.tools import registry
-from punie_lsp.tools.pytest import TEST_FILE
 from punie_lsp.training import projects
 from punie_lsp.training.evaluate import load_questions
 from punie_lsp.training.templates import INTENTS, Intent, surface_forms
@@ -98,39 +97,19 @@ def check_fields(code: str) -> None:
 def project_root(name: str) -> Path:
     """Where a training project lives: "train-12" is generated seed 12, materialized into the
     cache on first use."""
-    split, seed = name.rsplit("-", 1)
-    return projects.materialize(int(seed), split)
+    return projects.materialize(*projects.seed_of(name))
 
 
 @functools.cache  # one draw per project and process, not one per kind of question
 def project_files(name: str) -> dict[str, str]:
     """A training project's files as the generator writes them (no tool run: the questions
     need its paths and test names, only the snippets' runs need it on disk)."""
-    split, seed = name.rsplit("-", 1)
-    return projects.render(int(seed), split)
-
-
-def _layout(files: Iterable[str]) -> tuple[list[str], list[str], list[str], list[str]]:
-    """A project's source modules, test files, test folders and packages, read from its
-    file paths (any layout: src/ or not, tests in any folder or beside the code)."""
-    sources, tests, folders, packages = [], [], set(), set()
-    paths = set(files)
-    for path in paths:
-        folder, _, name = path.rpartition("/")
-        if name == "__init__.py":
-            packages.add(folder)
-        elif TEST_FILE.match(name):
-            tests.append(path)
-            if folder and f"{folder}/__init__.py" not in paths:
-                folders.add(folder)
-        elif name.endswith(".py") and name != "conftest.py":
-            sources.append(path)
-    return sorted(sources), sorted(tests), sorted(folders), sorted(packages)
+    return projects.render(*projects.seed_of(name))
 
 
 def project_paths(files: dict[str, str]) -> dict[str, list[str]]:
     """The paths of a project that a question may name, by kind."""
-    sources, tests, folders, packages = _layout(files)
+    sources, tests, folders, packages = projects.layout(files)
     source_roots = ["src"] if any(p.startswith("src/") for p in files) else []
     return {
         "tests": [*folders, *tests],
@@ -142,7 +121,7 @@ def project_paths(files: dict[str, str]) -> dict[str, list[str]]:
 
 def project_names(files: dict[str, str]) -> dict[str, list[str]]:
     """What a question may name instead of a path: the package and the test functions."""
-    _, tests, _, packages = _layout(files)
+    _, tests, _, packages = projects.layout(files)
     names = sorted(
         name for path in tests for name in re.findall(r"^def (test_\w+)", files[path], re.M)
     )

@@ -13,7 +13,7 @@ Suites, reported apart, the out-of-distribution ones first:
   generator's intent); reported per fault kind too;
 - vendored: a real package, pytest-dev/apipkg, under tests/fixtures with faults put in
   (tests/fixtures/apipkg.json), asked about the same way;
-- eval_heldout.json (split "heldout", the headline): a project no training data comes from
+- eval_heldout.json (split "heldout"): a project no training data comes from
   (examples/mdquill: tests in testing/, nested packages, names unlike the training data's),
   in a user's and the editor's own wording;
 - eval_docs.json (split "docs"): rules to explain, general Python questions and questions
@@ -155,8 +155,7 @@ def root_of(item: dict[str, Any]) -> Path:
     examples/, a generated one (materialized on first use) or a vendored one."""
     root = item.get("root", "sample")
     if root.startswith(GENERATED):
-        split, seed = root.removeprefix(GENERATED).rsplit("-", 1)
-        return projects.materialize(int(seed), split)
+        return projects.materialize(*projects.seed_of(root.removeprefix(GENERATED)))
     if root == f"fixtures/{VENDORED}":
         return FIXTURES / VENDORED
     return EXAMPLES / root

@@ -17,10 +17,12 @@ a project with no fault is clean by construction, which tests/test_projects.py c
 
 import argparse
 import builtins
+import contextlib
 import functools
 import hashlib
 import json
 import keyword
+import os
 import random
 import re
 import shutil
@@ -28,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from string import Template
@@ -35,6 +39,8 @@ from typing import Any
 
 from punie_lsp.cache import cache_dir
 from punie_lsp.tools.process import find_executable
+from punie_lsp.tools.pytest import TEST_FILE
+from punie_lsp.training.facts import facts
 
 HERE = Path(__file__).parent
 SPLITS = ("train", "heldout")
@@ -109,6 +115,12 @@ class Project:
     @property
     def name(self) -> str:
         return f"{self.split}-{self.seed}"
+
+
+def seed_of(name: str) -> tuple[int, str]:
+    """(seed, split) of a project's name: "train-12" is seed 12 of the train split."""
+    split, seed = name.rsplit("-", 1)
+    return int(seed), split
 
 
 @functools.cache
@@ -545,6 +557,24 @@ def generate(seed: int, root: Path, split: str = "train") -> Project:
     return project
 
 
+def layout(files: Iterable[str]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """A project's source modules, test files, test folders and packages, read from its
+    file paths (any layout: src/ or not, tests in any folder or beside the code)."""
+    sources, tests, folders, packages = [], [], set(), set()
+    paths = set(files)
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if name == "__init__.py":
+            packages.add(folder)
+        elif TEST_FILE.match(name):
+            tests.append(path)
+            if folder and f"{folder}/__init__.py" not in paths:
+                folders.add(folder)
+        elif name.endswith(".py") and name != "conftest.py":
+            sources.append(path)
+    return sorted(sources), sorted(tests), sorted(folders), sorted(packages)
+
+
 # ---- the cache ----------------------------------------------------------------------------
 
 
@@ -563,9 +593,8 @@ def manifest_path(root: Path) -> Path:
 
 def materialize(seed: int, split: str = "train", base: Path | None = None) -> Path:
     """The project's folder in the cache (written on first use), with its manifest beside:
-    layout, faults with their repairs, and the facts the real tools report."""
-    from punie_lsp.training.facts import facts
-
+    layout, faults with their repairs, and the facts the real tools report. The manifest is
+    written last, so a folder without one is unfinished."""
     base = base or cache_dir("projects") / _digest()
     root = base / f"{split}-{seed}"
     if manifest_path(root).is_file():
@@ -581,12 +610,13 @@ def materialize(seed: int, split: str = "train", base: Path | None = None) -> Pa
         "faults": [asdict(f) for f in project.faults],
         "facts": facts(work / "project"),
     }
-    try:
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    # The same project may be there already: another process's, or an unfinished one.
+    with contextlib.suppress(OSError):
         (work / "project").rename(root)
-    except OSError:  # another process materialized it first
-        shutil.rmtree(work, ignore_errors=True)
-        return root
-    manifest_path(root).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    # Atomic, and equal to any other process's: a reader never sees a half-written manifest,
+    # and a folder an interrupted run left without one gets it now.
+    os.replace(work / "manifest.json", manifest_path(root))
     shutil.rmtree(work, ignore_errors=True)
     return root
 
@@ -603,8 +633,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor
-
     from tqdm import tqdm
 
     seeds = range(args.start, args.start + args.count)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.tools.paths import walk
-from punie_lsp.tools.pytest import TEST_FILE, pytest_run, tests_for
+from punie_lsp.tools.pytest import pytest_run, tests_for
 from punie_lsp.tools.registry import TOOLS
+from punie_lsp.training.projects import layout
 
 PHRASINGS: dict[str, list[str]] = {
     kind: texts
@@ -35,15 +36,11 @@ MOST_FACTS = 3  # names or codes a question checks; the rest would only test the
 
 def _files(root: Path) -> tuple[list[str], list[str]]:
     """The project's source modules and test files (paths relative to its root)."""
-    sources, tests = [], []
-    for folder, _, names in walk(root):
-        for name in sorted(n for n in names if n.endswith(".py")):
-            relative = (folder / name).relative_to(root).as_posix()
-            if TEST_FILE.match(name):
-                tests.append(relative)
-            elif name not in ("__init__.py", "conftest.py"):
-                sources.append(relative)
-    return sorted(sources), sorted(tests)
+    paths = [
+        (folder / n).relative_to(root).as_posix() for folder, _, names in walk(root) for n in names
+    ]
+    sources, tests, _, _ = layout(paths)
+    return sources, tests
 
 
 def _diagnostics(lines: list[str]) -> list[tuple[str, str]]:
@@ -83,7 +80,7 @@ def questions(
     split: str,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """About ten questions on the project at `root`; `label` is how the evaluation finds it
+    """About fifteen questions on the project at `root`; `label` is how the evaluation finds it
     again (evaluate.root_of)."""
     rng = random.Random(f"{label}:{seed}")
     sources, tests = _files(root)
