@@ -37,6 +37,7 @@ class Client(LanguageClient):
         self.versions: dict[str, int | None] = {}
         self.encoding = "utf-16"  # what the server negotiated
         self.statuses: list[dict[str, Any]] = []  # punie/status notifications
+        self.applied: list[types.ApplyWorkspaceEditParams] = []  # workspace/applyEdit asks
 
 
 def _on_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
@@ -50,6 +51,15 @@ def _on_status(client: LanguageClient, params: Any) -> None:
     assert isinstance(client, Client)
     # pygls reads the params of a method it has no type for into a namedtuple.
     client.statuses.append(params if isinstance(params, dict) else params._asdict())
+
+
+def _on_apply_edit(
+    client: LanguageClient, params: types.ApplyWorkspaceEditParams
+) -> types.ApplyWorkspaceEditResult:
+    """An editor that applies what it is asked to (the test applies it to its own text)."""
+    assert isinstance(client, Client)
+    client.applied.append(params)
+    return types.ApplyWorkspaceEditResult(applied=True)
 
 
 def _command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
@@ -70,6 +80,7 @@ def _make_client() -> Client:
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_publish
     register_lsp_features(client, features)
     client.feature("punie/status")(_on_status)
+    client.feature(types.WORKSPACE_APPLY_EDIT)(_on_apply_edit)
     return client
 
 

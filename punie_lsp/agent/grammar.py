@@ -24,6 +24,7 @@ variable used before it is set is still a NameError at run time, with its clear 
 """
 
 import builtins
+import json
 import keyword
 import re
 from collections.abc import Iterable
@@ -118,6 +119,7 @@ def snippet_grammar(
     readers = [t.name for t in TOOLS if t.argument == "file"]
     explainers = [t.name for t in TOOLS if t.argument == "rule"]
     searchers = [t.name for t in TOOLS if t.argument == "query"]
+    editors = [t.name for t in TOOLS if t.argument == "edit"]
     return f"""%llguidance {{}}
 start: call | prose
 call: {_literal(CALL_OPEN + chr(10))} stmts0 {_literal(chr(10) + CALL_CLOSE)}
@@ -151,6 +153,7 @@ atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | READER "(" (FILE | reference) CLOSE
     | EXPLAINER "(" (RULE | reference) CLOSE
     | SEARCHER "(" (STRING | reference) CLOSE
+    | EDITOR "(" FILE COMMA NUMBER COMMA (STRING | reference) CLOSE
     | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
     | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
     | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
@@ -175,6 +178,7 @@ TYPED_TOOL: /{_alternatives(typed)}/
 READER: /{_alternatives(readers)}/
 EXPLAINER: /{_alternatives(explainers)}/
 SEARCHER: /{_alternatives(searchers)}/
+EDITOR: /{_alternatives(editors)}/
 RULE: /"[A-Za-z][A-Za-z0-9-]*"/ | /'[A-Za-z][A-Za-z0-9-]*'/
 FIELD: /{_alternatives(result_fields())}/
 METHOD: /{_alternatives(METHODS)}/
@@ -190,6 +194,18 @@ MULTIPLY: / *(\\*|\\/\\/|\\/|%) */
 COMMA: / *, */
 COLON: / *: */
 CLOSE: / *\\)/
+"""
+
+
+def edit_grammar(path: str, line: int) -> str:
+    """The grammar of the reply to a "fix this" question: one propose_edit call on the
+    diagnostic's own file and line, written out in full, so only the line's new text is the
+    model's to choose."""
+    tool = next(t.name for t in TOOLS if t.argument == "edit")
+    head = f"{CALL_OPEN}\n{tool}({json.dumps(path, ensure_ascii=False)}, {int(line)}, "
+    return f"""%llguidance {{}}
+start: {_literal(head)} STRING {_literal(")" + chr(10) + CALL_CLOSE)}
+STRING: /"([^"\\\\\\n]|\\\\.)*"/
 """
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from punie_lsp.agent.results import SandboxResult
 from punie_lsp.agent.sandbox import Limits, run_code
-from punie_lsp.tools.models import TestResult
+from punie_lsp.tools.models import TestResult, plural
 
 # A file larger than this is not verified: an edit to it is a rewrite, not a fix.
 MAX_BYTES = 1_000_000
@@ -81,7 +81,7 @@ class Verification(BaseModel):
         parts = []
         if self.target_gone is not None:
             parts.append("fixes it" if self.target_gone else "does not fix it")
-        parts.append(f"{len(self.added)} new problems" if self.added else "no new problems")
+        parts.append(plural(len(self.added), "new problem") if self.added else "no new problems")
         if self.tests_run:
             unchanged = self.tests_run - len(self.tests)
             parts.append(f"{unchanged}/{self.tests_run} tests unchanged")

@@ -123,8 +123,14 @@ def namespace(
         return str(target.relative_to(root)) or "."
 
     def bind(tool: Tool) -> Any:
-        def call(path: str | None = None) -> Any:
-            if tool.argument in ("rule", "query"):  # a rule's code or words, not a path
+        def call(path: str | None = None, *edit: Any) -> Any:
+            if edit and tool.argument != "edit":
+                raise TypeError(f"{tool.name}() takes one argument")
+            if tool.argument == "edit":  # a file, then its line and new text
+                if len(edit) != 2:
+                    raise TypeError(f"{tool.name}() takes a path, a line number and a text")
+                where = inside(path or "")
+            elif tool.argument in ("rule", "query"):  # a rule's code or words, not a path
                 where = str(path or "")
             # No path: what the project's own configuration selects (not read_file's).
             elif path is None and tool.argument == "path":
@@ -136,7 +142,9 @@ def namespace(
             deadline.check()
             deadline.in_tool = True
             try:
-                result = tool.function(where, cwd=root, timeout=min(timeout, deadline.left()))
+                result = tool.function(
+                    where, *edit, cwd=root, timeout=min(timeout, deadline.left())
+                )
             except WorkspaceError:
                 raise
             except Exception as exc:  # only plain exceptions reach the snippet

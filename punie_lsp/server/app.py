@@ -19,19 +19,22 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from punie_lsp import __version__, logs
+from punie_lsp.agent.fixing import FixOutcome, FixRequest
 from punie_lsp.agent.sandbox import Limits
 from punie_lsp.server import (
     ask_actions,
     commands,
     findings,
     forwarding,
+    model_fixes,
+    positions,
     ruff_actions,
     unsafe_fixes,
 )
 from punie_lsp.server.capabilities import ClientCapabilities
 from punie_lsp.server.child_server import ChildServerError
 from punie_lsp.server.children import Children
-from punie_lsp.server.code_actions import ActionContext, Provider
+from punie_lsp.server.code_actions import ActionContext, Provider, edit
 from punie_lsp.server.commands import Command
 from punie_lsp.server.diagnostic_data import ResolveData
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
@@ -49,7 +52,7 @@ log = logging.getLogger(__name__)
 _CONFIG_TIMEOUT = 5.0
 
 # Every family of code actions; each module offers KINDS, actions() and maybe resolve().
-PROVIDERS: tuple[Provider, ...] = (ruff_actions, unsafe_fixes, ask_actions)
+PROVIDERS: tuple[Provider, ...] = (ruff_actions, unsafe_fixes, model_fixes, ask_actions)
 
 
 class PunieServer(LanguageServer):
@@ -370,6 +373,68 @@ def _diagnostic_line(ls: PunieServer, params: commands.AskParams) -> str:
     )
     message = params.question.split(": ", 1)[-1]
     return f"{shown}:{line + 1}: {message}\n    {text.strip()}"
+
+
+@server.command(Command.FIX.value)
+async def fix_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
+    """The model's fix for a diagnostic, applied by the editor only once verified."""
+    params = commands.parse_fix_params(args)
+    await ls.settings_loaded.wait()
+    ls.model.needed()
+    host, root = ls.model.host, ls.session.root
+    if host is None:
+        raise JsonRpcInvalidParams("the model is off: set punie.model.enabled to true")
+    snap = ls.snapshot(params.uri)
+    if snap is None or not snap.path.resolve().is_relative_to(root):
+        raise JsonRpcInvalidParams(f"{Command.FIX.value}: open a file of the workspace to fix it")
+    if snap.version != params.version:
+        raise JsonRpcInvalidParams(f"{Command.FIX.value}: the file changed; ask for the fix again")
+    request = FixRequest(
+        path=snap.path.resolve().relative_to(root).as_posix(), line=params.line + 1,
+        source=params.source, code=params.code, message=params.message,
+    )  # fmt: skip
+    progress = Progress.for_client(
+        ls, ls.session.capabilities.work_done_progress, params.work_done_token
+    )
+    others = {p: t for p, t in ls.unsaved(root).items() if Path(p) != snap.path.resolve()}
+    outcome = await commands.fixed(
+        host, ls.session.settings.model, request, root, snap.text, others, progress
+    )
+    applied = False
+    if outcome.offered:
+        applied = await _apply_fix(ls, snap, outcome)
+    else:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Info,
+                message=f"punie: no fix for {params.code}: {outcome.reason}",
+            )
+        )
+    found = outcome.model_dump(mode="json", exclude={"after"})
+    return {**found, "offered": outcome.offered, "applied": applied}
+
+
+async def _apply_fix(ls: PunieServer, snap: Snapshot, outcome: FixOutcome) -> bool:
+    """Ask the editor to make the verified edit: one line replaced (or deleted)."""
+    proposal = outcome.proposal
+    assert proposal is not None  # an offered fix has one
+    codec, line, end = ls.session.codec, proposal.line, len(proposal.old) + 1
+    if proposal.new:
+        where = positions.to_range(codec, snap.lines, line, 1, line, end)
+    else:  # the line goes, its newline with it
+        where = positions.to_range(codec, snap.lines, line, 1, line + 1, 1)
+    change = types.TextEdit(range=where, new_text=proposal.new)
+    workspace_edit = edit(snap, [change], ls.session.capabilities.versioned_edits)
+    try:
+        reply = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=workspace_edit, label=outcome.title())
+        )
+    except Exception as exc:  # a client without applyEdit answers with an error
+        log.info("the editor could not apply the fix: %s", exc)
+        return False
+    if not reply.applied:
+        log.info("the editor did not apply the fix: %s", reply.failure_reason)
+    return bool(reply.applied)
 
 
 @server.command(Command.CLEAR_FINDINGS.value)

@@ -9,12 +9,13 @@ import logging
 import threading
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.uris import to_fs_path
 
+from punie_lsp.agent.fixing import FixOutcome, FixRequest, fix
 from punie_lsp.agent.grounding import explain
 from punie_lsp.agent.loop import Answer, ask
 from punie_lsp.agent.sandbox import Limits
@@ -29,6 +30,7 @@ class Command(StrEnum):
     """Every workspace/executeCommand the server offers."""
 
     ASK = "punie.ask"
+    FIX = "punie.fix"
     CLEAR_FINDINGS = "punie.clearFindings"
 
 
@@ -44,18 +46,40 @@ class AskParams(BaseModel):
     work_done_token: int | str | None = Field(default=None, alias="workDoneToken")
 
 
-def parse_params(args: tuple[Any, ...]) -> AskParams:
+P = TypeVar("P", bound=BaseModel)
+
+
+class FixParams(BaseModel):
+    """`punie.fix`: the diagnostic to fix, in the buffer version it was shown on."""
+
+    uri: str
+    version: int
+    line: int  # 0-based, as LSP counts
+    source: str
+    code: str
+    message: str
+    work_done_token: int | str | None = Field(default=None, alias="workDoneToken")
+
+
+def _one_argument(command: Command, model: type[P], args: tuple[Any, ...]) -> P:
+    fields = ", ".join(model.model_fields)
     if len(args) != 1:
-        raise JsonRpcInvalidParams(
-            f"{Command.ASK.value} takes one argument: {{question, uri?, range?}}"
-        )
+        raise JsonRpcInvalidParams(f"{command.value} takes one argument: {{{fields}}}")
     raw = args[0]
     if not isinstance(raw, dict):
         raw = getattr(raw, "__dict__", raw)
     try:
-        params = AskParams.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
-        raise JsonRpcInvalidParams(f"{Command.ASK.value}: {exc.errors()[0]['msg']}") from None
+        raise JsonRpcInvalidParams(f"{command.value}: {exc.errors()[0]['msg']}") from None
+
+
+def parse_fix_params(args: tuple[Any, ...]) -> FixParams:
+    return _one_argument(Command.FIX, FixParams, args)
+
+
+def parse_params(args: tuple[Any, ...]) -> AskParams:
+    params = _one_argument(Command.ASK, AskParams, args)
     if not params.question.strip():
         raise JsonRpcInvalidParams(f"{Command.ASK.value}: the question is empty")
     return params
@@ -146,3 +170,41 @@ async def answer(
     result.timings.load = host.load_seconds
     progress.end(result.answer[:200] or (result.error or "done"))
     return result
+
+
+async def fixed(
+    host: Backend,
+    settings: ModelSettings,
+    request: FixRequest,
+    root: Path,
+    text: str,
+    others: dict[str, str],
+    progress: Progress,
+) -> FixOutcome:
+    """The model's fix for request's diagnostic on the buffer's text, verified."""
+    await progress.create()
+    cancel = threading.Event()
+    progress.begin("punie: fixing", f"{request.code}: asking the model, then verifying")
+    progress.on_cancel(cancel.set)
+    try:
+        if not host.loaded.is_set():
+            progress.report("waiting for the model to load")
+            await asyncio.to_thread(host.loaded.wait)
+        host.wait_loaded(0)
+        limits = Limits(timeout=settings.snippet_timeout)
+        outcome = await asyncio.to_thread(
+            fix, request, root, host.generate, text=text, others=others, limits=limits,
+            cancel=cancel,
+        )  # fmt: skip
+    except asyncio.CancelledError:
+        cancel.set()
+        progress.end("cancelled")
+        raise
+    except Cancelled:
+        progress.end("cancelled")
+        raise JsonRpcRequestCancelled("the fix was cancelled") from None
+    except ModelError as exc:
+        progress.end(str(exc))
+        raise JsonRpcInvalidParams(str(exc)) from None
+    progress.end(outcome.title() if outcome.offered else (outcome.reason or "no fix"))
+    return outcome

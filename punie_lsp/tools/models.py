@@ -183,3 +183,14 @@ def finding_at(item: TypeCheckError | RuffViolation, **fields: Any) -> Finding:
         file=item.file, line=item.line, column=item.column, end_line=item.end_line,
         end_column=item.end_column, code=item.code, message=item.message, **fields,
     )  # fmt: skip
+
+
+class EditProposal(BaseModel):
+    """One line of a file and what a fix would put there (propose_edit); nothing is written."""
+
+    success: bool
+    path: str = ""  # workspace-relative
+    line: int = 0  # 1-based
+    old: str = ""  # the line as it is, without its newline
+    new: str = ""  # what replaces it: "" deletes the line; "\n" in it adds lines
+    parse_error: str | None = None

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from punie_lsp.tools import docs, files, pytest, ruff, rules, ty
+from punie_lsp.tools import docs, edits, files, pytest, ruff, rules, ty
 from punie_lsp.tools.models import (
     DocsResult,
+    EditProposal,
     Finding,
     RuffResult,
     RuleDoc,
@@ -38,10 +39,11 @@ class Tool:
     findings: Callable[[Any], list[Finding]] = lambda result: []
     summary: Callable[[Any], str] = lambda result: ""
     wording: Wording = field(default_factory=Wording)
-    # What the one argument is: a workspace path (a file or folder; none: the project's
-    # configuration), a workspace file, a rule's code, or a question in words. The sandbox
-    # checks a path exists, and the grammar offers only existing ones (agent/grammar.py).
-    argument: Literal["path", "file", "rule", "query"] = "path"
+    # What the argument is: a workspace path (a file or folder; none: the project's
+    # configuration), a workspace file, a rule's code, a question in words, or an edit (a
+    # file, a line number and the line's new text). The sandbox checks a path exists, and
+    # the grammar offers only existing ones (agent/grammar.py).
+    argument: Literal["path", "file", "rule", "query", "edit"] = "path"
     # In the system prompt. The prompt is what the shipped adapter was trained with, so a
     # tool joins it when the adapter is retrained on data that uses it; until then it is
     # reached without the model (explain_rule: the editor's "explain" action; python_docs:
@@ -70,6 +72,12 @@ TOOLS: tuple[Tool, ...] = (
     Tool(
         "python_docs", "docs", "python_docs", docs.python_docs, DocsResult,
         summary=docs.summary, wording=docs.WORDING, argument="query", in_prompt=False,
+    ),
+    # Asked for by the editor's "fix this" action (agent/fixing.py), which decodes the call
+    # under a grammar that fixes its file and line.
+    Tool(
+        "propose_edit", "edit", "propose_edit", edits.propose_edit, EditProposal,
+        summary=edits.summary, argument="edit", in_prompt=False,
     ),
 )  # fmt: skip
 

@@ -1,0 +1,141 @@
+"""The "fix this" action (agent/fixing.py): a proposed one-line edit is offered only when
+the real ty, ruff and pytest show it removes the diagnostic and makes nothing worse; the
+user's files are never written. The model is scripted here (tests/test_real_model.py asks
+the real one)."""
+
+import os
+from pathlib import Path
+
+import llguidance
+import pytest
+from tokenizers import Tokenizer
+
+from punie_lsp import prompt
+from punie_lsp.agent import wall
+from punie_lsp.agent.fixing import FixRequest, fix, question
+from punie_lsp.agent.grammar import edit_grammar
+from punie_lsp.model.constraint import tokenizer_for
+from punie_lsp.model.embedded import embedded_model_dir
+from punie_lsp.model.generation import GenerateRequest, Generation
+from punie_lsp.tools.edits import apply, propose_edit
+
+needs_wall = pytest.mark.skipif(
+    not wall.status().available and not os.environ.get("PUNIE_REQUIRE_WALL"),
+    reason="verification needs the sandbox's wall",
+)
+
+MODULE = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
+TESTS = "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
+REQUEST = FixRequest(
+    path="pkg/shapes.py", line=2, source="ty", code="invalid-explicit-return",
+    message="Return type does not match returned value",
+)  # fmt: skip
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "shapes.py").write_text(MODULE)
+    (tmp_path / "tests" / "test_shapes.py").write_text(TESTS)
+    return tmp_path
+
+
+def files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+class Scripted:
+    """A model that writes one fixed reply, and remembers what it was asked."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.requests: list[GenerateRequest] = []
+
+    def __call__(self, request: GenerateRequest) -> Generation:
+        self.requests.append(request)
+        return Generation(text=self.reply)
+
+
+def edit_reply(path: str, line: int, new: str) -> str:
+    return prompt.tool_call(f'propose_edit("{path}", {line}, "{new}")')
+
+
+def test_propose_edit_checks_the_line(root: Path) -> None:
+    found = propose_edit("pkg/shapes.py", 2, "    return width * height", cwd=root)
+    assert found.success and found.old == "    return str(width * height)"
+    missing = propose_edit("pkg/shapes.py", 9, "x", cwd=root)
+    assert not missing.success and "has 2 lines" in (missing.parse_error or "")
+    assert apply(MODULE, found) == MODULE.replace("str(width * height)", "width * height")
+    deleted = found.model_copy(update={"new": ""})
+    assert apply(MODULE, deleted) == MODULE.splitlines(keepends=True)[0]
+    with pytest.raises(ValueError, match="changed"):
+        apply(MODULE.replace("str(", "repr("), found)
+
+
+def test_the_edit_grammar_leaves_only_the_new_text_open() -> None:
+    tokenizer = Tokenizer.from_file(str(embedded_model_dir() / "tokenizer.json"))
+    eos = tokenizer.token_to_id("<|im_end|>")
+    assert eos is not None
+    vocabulary = tokenizer_for(tokenizer, [eos])
+
+    def accepts(text: str) -> bool:
+        matcher = llguidance.LLMatcher(vocabulary, edit_grammar("pkg/shapes.py", 2), log_level=0)
+        assert not matcher.is_error(), matcher.get_error()
+        tokens = tokenizer.encode(text, add_special_tokens=False).ids
+        return matcher.try_consume_tokens(tokens) == len(tokens) and matcher.is_accepting()
+
+    assert accepts(edit_reply("pkg/shapes.py", 2, "    return width * height"))
+    assert accepts(edit_reply("pkg/shapes.py", 2, ""))
+    assert not accepts(edit_reply("pkg/shapes.py", 3, "    return width * height"))
+    assert not accepts(edit_reply("pkg/other.py", 2, "    return width * height"))
+    assert not accepts(prompt.tool_call('print(read_file("pkg/shapes.py"))'))
+
+
+@needs_wall
+def test_a_fix_that_verifies_is_offered(root: Path) -> None:
+    before = files(root)
+    model = Scripted(edit_reply("pkg/shapes.py", 2, "    return width * height"))
+    outcome = fix(REQUEST, root, model)
+    assert outcome.offered, outcome.reason
+    assert outcome.after == MODULE.replace("str(width * height)", "width * height")
+    assert outcome.verification is not None and outcome.verification.target_gone
+    assert outcome.title().startswith("Punie: fix invalid-explicit-return (verified: fixes it")
+    assert "1 now passing" in outcome.title()
+    assert files(root) == before  # verified on a copy, never written
+    asked = model.requests[0]
+    assert asked.grammar == edit_grammar("pkg/shapes.py", 2)
+    assert asked.turns[-1]["content"] == question(REQUEST, "    return str(width * height)")
+
+
+@needs_wall
+def test_an_edit_that_adds_a_type_error_is_refused(root: Path) -> None:
+    before = files(root)
+    model = Scripted(edit_reply("pkg/shapes.py", 2, "    return width * heigth"))
+    outcome = fix(REQUEST, root, model)
+    assert not outcome.offered and outcome.after is None
+    assert outcome.verification is not None and outcome.verification.worse
+    added = {(p.source, p.code) for p in outcome.verification.added}
+    assert added == {("ty", "unresolved-reference"), ("ruff", "F821")}
+    assert outcome.reason == (
+        "the proposed edit was not offered: fixes it, 2 new problems, 1/1 tests unchanged"
+    )
+    assert files(root) == before
+
+
+def test_a_reply_without_an_edit_or_for_another_line_is_refused(root: Path) -> None:
+    before = files(root)
+    prose = fix(REQUEST, root, Scripted("Change the return statement."))
+    assert prose.reason == "the model proposed no edit"
+    # A backend that ignores the grammar may name another line; that is not the diagnostic's.
+    other = fix(REQUEST, root, Scripted(edit_reply("pkg/shapes.py", 1, "def area(w, h):")))
+    assert other.reason == "the model proposed an edit to pkg/shapes.py:1 instead"
+    same = fix(REQUEST, root, Scripted(edit_reply("pkg/shapes.py", 2, MODULE.splitlines()[1])))
+    assert same.reason == "the model proposed no change"
+    hostile = fix(REQUEST, root, Scripted(prompt.tool_call("import os\nos.remove('x')")))
+    assert hostile.reason is not None and hostile.reason.startswith("the proposed edit did not run")
+    assert files(root) == before

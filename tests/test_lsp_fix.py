@@ -1,0 +1,107 @@
+"""The "Punie: fix this" action over LSP (server/model_fixes.py, `punie.fix`): offered on a
+ty error, the model's edit verified with the real ty, ruff and pytest, and applied through
+workspace/applyEdit only when it verified. The model is scripted here; the real model's
+end-to-end test is in tests/test_real_model.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from punie_lsp import prompt
+from punie_lsp.agent import wall
+from tests.lsp_helpers import Client, apply_edit, change_doc, open_doc, published, session
+from tests.test_lsp_ask import script
+
+pytestmark = pytest.mark.skipif(
+    not wall.status().available and not os.environ.get("PUNIE_REQUIRE_WALL"),
+    reason="verification needs the sandbox's wall",
+)
+
+MODULE = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
+TESTS = "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
+
+
+def project(tmp: Path) -> Path:
+    root = tmp / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "shapes.py").write_text(MODULE)
+    (root / "tests" / "test_shapes.py").write_text(TESTS)
+    return root
+
+
+def edit(new: str) -> str:
+    return prompt.tool_call(f'propose_edit("pkg/shapes.py", 2, "{new}")')
+
+
+async def fix_action(lsp: Client, uri: str, version: int) -> types.CodeAction:
+    found = await published(lsp, uri, version)
+    (error,) = [d for d in found if d.source == "ty"]
+    actions = await lsp.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=error.range,
+            context=types.CodeActionContext(diagnostics=[error]),
+        )
+    )
+    fixes = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    (action,) = [a for a in fixes if str(a.kind) == "quickfix.punie.fix"]
+    assert action.edit is None and action.command is not None
+    return action
+
+
+async def run(lsp: Client, action: types.CodeAction) -> dict:
+    assert action.command is not None
+    done = await lsp.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command=action.command.command, arguments=action.command.arguments
+        )
+    )
+    assert isinstance(done, dict)
+    return done
+
+
+async def test_a_verified_fix_is_applied_by_the_editor(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    model = script(tmp_path, edit("    return width * height"))
+    async with session(tmp_path, root=root, init_options=model) as lsp:
+        uri = open_doc(lsp, root / "pkg" / "shapes.py")
+        action = await fix_action(lsp, uri, 1)
+        assert action.title == "Punie: fix invalid-explicit-return (verified before it is applied)"
+        done = await run(lsp, action)
+        assert done["offered"] and done["applied"], done["reason"]
+        (asked,) = lsp.applied
+        assert asked.label is not None
+        assert asked.label.startswith("Punie: fix invalid-explicit-return (verified: fixes it")
+        assert "1 now passing" in asked.label
+        fixed = apply_edit(MODULE, uri, asked.edit)
+        assert fixed == MODULE.replace("str(width * height)", "width * height")
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p in before} == before
+
+
+async def test_an_edit_that_makes_things_worse_is_not_applied(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    model = script(tmp_path, edit("    return width * heigth"))
+    async with session(tmp_path, root=root, init_options=model) as lsp:
+        uri = open_doc(lsp, root / "pkg" / "shapes.py")
+        done = await run(lsp, await fix_action(lsp, uri, 1))
+        assert not done["offered"] and not done["applied"]
+        assert done["reason"].startswith("the proposed edit was not offered: fixes it, 2 new")
+        assert lsp.applied == []
+        # The buffer moved on since the action was listed: asked again, not guessed at.
+        action = await fix_action(lsp, uri, 1)
+        change_doc(lsp, uri, 2, MODULE + "\n")
+        with pytest.raises(JsonRpcException, match="the file changed"):
+            await run(lsp, action)
+        with pytest.raises(JsonRpcException, match="takes one argument"):
+            await lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="punie.fix", arguments=[])
+            )
