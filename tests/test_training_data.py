@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from punie_lsp.agent import policy
+from punie_lsp.agent import policy, wall
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.model import replies
@@ -72,6 +72,9 @@ def test_examples_are_valid_chat_and_tool_examples_ran(splits: dict[str, list[di
     every = [e for part in splits.values() for e in part]
     assert len(every) >= 60
     assert {e["category"] for e in every} >= {"direct", "iteration", "conditional"}
+    if wall.status().available:  # fix examples are kept only once verified, inside the wall
+        fixed = [e for e in every if e["category"] == "fix"]
+        assert fixed and all("propose_edit(" in e["messages"][2]["content"] for e in fixed)
     calls = finals = 0
     for example in every:
         turns = example["messages"]

@@ -10,8 +10,10 @@ the same conversation continued with the real output as the `<tool_response>` tu
 final answer built from the typed results, so it states true facts. mlx-lm's `--mask-prompt`
 trains only the last assistant turn of an example, hence two examples rather than one long
 one.
-Direct answers come from training/direct.json (reviewed by hand). Everything goes through
-agent.prompt, the formatter serving uses.
+Fix examples are the catalogue's faults asked as the editor's "fix this" action asks, answered
+with the catalogue's repair, kept where the product would verify and offer it
+(training/fixes.py). Direct answers come from training/direct.json (reviewed by hand).
+Everything goes through agent.prompt, the formatter serving uses.
 
     uv run punie-lsp data OUT_DIR [--count 4000] [--seed 0] [--projects 200]
 """
@@ -36,7 +38,7 @@ from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.model import replies
 from punie_lsp.tools import registry
-from punie_lsp.training import projects
+from punie_lsp.training import fixes, projects
 from punie_lsp.training.evaluate import load_questions
 from punie_lsp.training.templates import INTENTS, Intent, surface_forms
 
@@ -209,6 +211,19 @@ def execute(chosen: list[Candidate], workers: int = 4) -> dict[Candidate, Sandbo
     return {c: ran[(c.code, c.project)] for c in chosen if ran[(c.code, c.project)].error is None}
 
 
+def verified_fixes(names: Iterable[str], workers: int = 2) -> list[fixes.FixCase]:
+    """The fix cases of the projects whose repair the product would offer (training/fixes.py),
+    each run and verified as the "fix this" action does."""
+    from tqdm import tqdm
+
+    found = fixes.cases(list(names))
+    with ThreadPoolExecutor(workers) as pool:
+        outcomes = list(
+            tqdm(pool.map(fixes.replay, found), total=len(found), desc="verifying fixes")
+        )
+    return [case for case, outcome in zip(found, outcomes, strict=True) if outcome.offered]
+
+
 def final_answer(output: str, results: list[ToolRun]) -> str:
     """The facts of a run in a sentence per tool call, from the typed results, saying only
     what the snippet printed: a model taught to state facts its tool response does not show
@@ -273,6 +288,11 @@ def examples(
             turns = prompt.messages(candidate.question, candidate.code, result.output)
             answer = final_answer(result.output, result.results)
             part.append(_example(turns, answer, candidate.category))
+    for case in verified_fixes(all_projects(projects)):
+        question = case.question()
+        splits[split_of(question, seed)].append(
+            _example(prompt.messages(question), case.reply(), "fix")
+        )
     for item in _direct_items(count - sum(len(p) for p in splits.values()), rng):
         splits[split_of(item["question"], seed)].append(
             _example(prompt.messages(item["question"]), item["answer"], "direct")

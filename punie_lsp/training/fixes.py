@@ -1,0 +1,107 @@
+"""Fix cases: the catalogue's faults in generated projects, asked as the editor's "fix this"
+action asks and answered with the catalogue's own repair (training/projects.py keeps the
+original code with each fault).
+
+A fault becomes a case where its repair is one line replaced or deleted, at the line the
+real ty or ruff reports the fault's rule on, with that tool's own message. The training
+data keeps a case only where the product's own path (agent/fixing.py: the reply run in the
+sandbox, the edit verified with ty, ruff and the tests) would offer the repair; the
+evaluation (training/fix_eval.py) asks the model for the same cases on held-out projects.
+"""
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from punie_lsp import prompt
+from punie_lsp.agent.fixing import FixOutcome, FixRequest, fix, question
+from punie_lsp.model.generation import GenerateRequest, Generation
+from punie_lsp.tools import registry
+from punie_lsp.training import projects
+
+FIXED_BY = {"ty": "typecheck", "ruff": "ruff_check"}  # the tools whose faults have a line
+
+
+@dataclass(frozen=True)
+class FixCase:
+    project: str  # "train-12", or a fixture's name
+    root: Path
+    fault: str  # the catalogue's id: "ty.invalid-assignment"
+    request: FixRequest
+    line_text: str  # the line as the fault left it
+    repair: str  # the repaired line; "" deletes it
+
+    def question(self) -> str:
+        return question(self.request, self.line_text)
+
+    def reply(self) -> str:
+        """The reply that proposes the catalogue's repair, as the edit grammar spells it."""
+        new = json.dumps(self.repair, ensure_ascii=False)
+        path = json.dumps(self.request.path, ensure_ascii=False)
+        return prompt.tool_call(f"propose_edit({path}, {self.request.line}, {new})")
+
+
+def one_line_repair(faulted: str, repaired: str) -> tuple[int, str] | None:
+    """(line, new text) where the repair replaces or deletes exactly one line of faulted."""
+    old, new = faulted.splitlines(), repaired.splitlines()
+    changes = [op for op in difflib.SequenceMatcher(a=old, b=new).get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1:
+        return None
+    kind, i1, i2, j1, j2 = changes[0]
+    if kind == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
+        return i1 + 1, new[j1]
+    if kind == "delete" and i2 - i1 == 1:
+        return i1 + 1, ""
+    return None
+
+
+def cases_in(name: str, root: Path, faults: list[dict]) -> list[FixCase]:
+    """The fix cases of one project: its ty and ruff faults with one-line repairs."""
+    found = []
+    for fault in faults:
+        if fault["tool"] not in FIXED_BY:
+            continue
+        path = fault["file"]
+        faulted = (root / path).read_text(encoding="utf-8")
+        repair = one_line_repair(faulted, fault["repaired"])
+        if repair is None:
+            continue
+        line, new = repair
+        message = _message(root, path, fault["tool"], fault["rule"], line)
+        if message is None:  # the tool reports the rule elsewhere: not this line's to fix
+            continue
+        request = FixRequest(
+            path=path, line=line, source=fault["tool"], code=fault["rule"], message=message
+        )
+        found.append(FixCase(name, root, fault["id"], request, faulted.splitlines()[line - 1], new))
+    return found
+
+
+def _message(root: Path, path: str, tool: str, rule: str, line: int) -> str | None:
+    """The real tool's message for rule at that line of path, or None where it has none."""
+    result: BaseModel = registry.tool(FIXED_BY[tool]).function(path, cwd=root, timeout=60.0)
+    for finding in registry.findings(result):
+        if finding.code == rule and finding.line == line and finding.file == path:
+            return finding.message
+    return None
+
+
+def cases(names: list[str]) -> list[FixCase]:
+    """The fix cases of generated projects by name ("train-3", "heldout-0")."""
+    found = []
+    for name in names:
+        root = projects.materialize(*projects.seed_of(name))
+        found += cases_in(name, root, projects.manifest(root)["faults"])
+    return found
+
+
+def replay(case: FixCase) -> FixOutcome:
+    """What the product would do given the catalogue's repair as the model's reply."""
+
+    def model(request: GenerateRequest) -> Generation:
+        return Generation(text=case.reply())
+
+    return fix(case.request, case.root, model)
