@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from punie_lsp.training import evaluate
 
             code = evaluate.run(args)
+        elif args.command == "eval-fixes":
+            from punie_lsp.training import fix_eval
+
+            code = fix_eval.run(args)
         elif args.command == "serve-model":
             from punie_lsp.model import serve
 
@@ -92,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
     from punie_lsp.model import serve
-    from punie_lsp.training import data, evaluate, projects, train
+    from punie_lsp.training import data, evaluate, fix_eval, projects, train
 
     serve.add_arguments(
         sub.add_parser("serve-model", help="serve the model to a team over HTTP (mlx_lm.server)")
@@ -104,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     data.add_arguments(sub.add_parser("data", help="write executed Code Mode training data"))
     train.add_arguments(sub.add_parser("train", help="LoRA-tune the model (then fuse, quantize)"))
     evaluate.add_arguments(sub.add_parser("eval", help="score the model on held-out questions"))
+    fix_eval.add_arguments(
+        sub.add_parser("eval-fixes", help="verified fixes offered per fault kind, held out")
+    )
     return parser
 
 

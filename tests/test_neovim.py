@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from punie_lsp import prompt
 from tests.replies import CHECK_AND_TEST
 
 ROOT = Path(__file__).parent.parent
@@ -120,3 +121,28 @@ def test_punie_ask_with_the_embedded_model(tmp_path_factory: pytest.TempPathFact
     result = json.loads(out.strip().splitlines()[-1])
     assert result["kind"] == "tool"
     assert "test_fee_rounds_up" in result["window"]
+
+
+def test_fix_this_applies_only_a_verified_edit(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    module = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "shapes.py").write_text(module)
+    (root / "tests" / "test_shapes.py").write_text(
+        "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
+    )
+    script = tmp_path / "script.json"
+    edit = 'propose_edit("pkg/shapes.py", 2, "    return width * height")'
+    script.write_text(json.dumps({"replies": [prompt.tool_call(edit)]}))
+    out = nvim(tmp_path, "fix.lua", str(root / "pkg" / "shapes.py"), str(script))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["text"] == module.replace("str(width * height)", "width * height").rstrip()
+    assert result["modified"]  # in the buffer, for the user to save
+    (message,) = result["messages"]
+    assert message.startswith("punie: applied Punie: fix invalid-explicit-return (verified:")
+    assert (root / "pkg" / "shapes.py").read_text() == module  # the disk untouched

@@ -240,3 +240,26 @@ async def test_punie_ask_over_lsp_with_the_real_model(cache: Path, tmp_path: Pat
         lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
         with pytest.raises(JsonRpcException, match="cancelled"):
             await asyncio.wait_for(pending, 60)
+
+
+def test_fix_this_with_the_real_model_offers_only_what_verifies(
+    host: ModelHost, tmp_path: Path
+) -> None:
+    """The real model under the edit grammar writes one propose_edit on the diagnostic's own
+    line; what it proposes is offered only if the tools verify it, else the reason is said.
+    (Whether this model's edits fix things is measured by `punie-lsp eval-fixes`.)"""
+    from punie_lsp.agent.fixing import fix
+    from punie_lsp.training.fixes import cases
+
+    (case, *_) = cases(["heldout-4", "heldout-5", "heldout-6", "heldout-7"])
+    before = {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()}
+    outcome = fix(case.request, case.root, host.generate)
+    reply = parse(outcome.reply)
+    assert reply.kind == "tool" and reply.code is not None
+    assert reply.code.startswith(f'propose_edit("{case.request.path}", {case.request.line}, "')
+    if outcome.offered:
+        assert outcome.verification is not None and outcome.verification.target_gone
+        assert not outcome.verification.worse
+    else:
+        assert outcome.after is None and outcome.reason
+    assert {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()} == before

@@ -55,3 +55,14 @@ def test_no_knowledge_guesses_nothing() -> None:
     # Every known reply needs a path the question does not name.
     only_paths = build([("Which tests fail in tests/?", PYTEST.format("tests/"))])
     assert guess_reply(only_paths, "Which tests fail?") is None
+
+
+def test_a_shape_that_uses_only_a_later_path_needs_that_many() -> None:
+    # "In src/a.py, which tests in tests/ fail?" runs pytest on the second path only; a
+    # question naming one path cannot fill that shape (it once raised IndexError).
+    second = ("In src/a.py, which tests in tests/ fail?", PYTEST.format("tests/"))
+    recall = build([second])
+    assert guess_reply(recall, "In src/b.py, which tests in testing/ fail?") == PYTEST.format(
+        "testing/"
+    )
+    assert guess_reply(recall, "Which tests fail in src/b.py?") is None

@@ -160,7 +160,7 @@ def _compare(
         gone = count[(target.source, target.code)] < was[(target.source, target.code)]
     return Verification(
         path=shown, target_gone=gone, added=added, removed=removed, tests=changed,
-        tests_run=len(tests_after),
+        tests_run=len(set(tests_before) | set(tests_after)),
     )  # fmt: skip
 
 

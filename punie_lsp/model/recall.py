@@ -85,7 +85,8 @@ def _classifier(by_shape: dict[str, list[list[str]]], direct: Recall | None = No
     counts = [Counter(w for words in by_shape[s] for w in words) for s in shapes]
     return Recall(
         shapes=shapes,
-        slots=[len(set(_SLOTS.findall(s))) for s in shapes],
+        # The highest slot, not how many: a reply may use a question's second path only.
+        slots=[max((int(n) + 1 for n in _SLOTS.findall(s)), default=0) for s in shapes],
         priors=[math.log(len(by_shape[s]) / total) for s in shapes],
         counts=[dict(c) for c in counts],
         totals=[sum(c.values()) for c in counts],

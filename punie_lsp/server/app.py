@@ -400,16 +400,14 @@ async def fix_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     outcome = await commands.fixed(
         host, ls.session.settings.model, request, root, snap.text, others, progress
     )
-    applied = False
-    if outcome.offered:
-        applied = await _apply_fix(ls, snap, outcome)
+    applied = await _apply_fix(ls, snap, outcome) if outcome.offered else False
+    if applied:
+        said = f"punie: applied {outcome.title()}"
+    elif outcome.offered:
+        said = f"punie: the editor did not apply the verified fix ({outcome.title()})"
     else:
-        ls.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Info,
-                message=f"punie: no fix for {params.code}: {outcome.reason}",
-            )
-        )
+        said = f"punie: no fix for {params.code}: {outcome.reason}"
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=said))
     found = outcome.model_dump(mode="json", exclude={"after"})
     return {**found, "offered": outcome.offered, "applied": applied}
 
