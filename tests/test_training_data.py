@@ -184,3 +184,11 @@ def test_a_malformed_replies_file_is_refused(tmp_path: Path) -> None:
         replies.read(path)
     path.write_text('["<tool_call>x"]')  # the older bare list
     assert replies.read(path).calls() == ["<tool_call>x"]
+
+
+def test_the_replies_of_two_training_stages_merge() -> None:
+    first = replies.KnownReplies(["x", "y"], [("q1", 0), ("q2", 1)])
+    second = replies.KnownReplies(["y", "z"], [("q3", 0), ("q4", 1), ("q1", 1)])
+    merged = replies.merge(first, second)
+    assert merged.replies == ["x", "y", "z"]
+    assert merged.pairs() == [("q1", "x"), ("q2", "y"), ("q3", "y"), ("q4", "z"), ("q1", "z")]

@@ -38,6 +38,15 @@ def from_examples(examples: Iterable[dict[str, Any]]) -> KnownReplies:
     return KnownReplies(replies, questions)
 
 
+def merge(*known: KnownReplies) -> KnownReplies:
+    """One vocabulary from several (an adapter trained in stages knows every stage's replies):
+    the replies in first-seen order, every question with its reply's new number."""
+    replies = list(dict.fromkeys(r for k in known for r in k.replies))
+    number = {reply: n for n, reply in enumerate(replies)}
+    questions = [(q, number[k.replies[n]]) for k in known for q, n in k.questions]
+    return KnownReplies(replies, list(dict.fromkeys(questions)))
+
+
 def dumps(known: KnownReplies) -> str:
     """JSON with one entry per line, so that a change reads as a diff."""
     replies = ",\n".join(json.dumps(r) for r in known.replies)

@@ -96,13 +96,28 @@ def train(
     train_model(args, loaded, train_set, valid_set, loss_log(out / "loss.jsonl"))
     recipe["train_seconds"] = round(time.perf_counter() - start)
     recipe["test_loss"] = _test_loss(args, loaded, test_set)
-    if (data / "replies.json").is_file():  # the reply vocabulary the host drafts from
-        shutil.copy(data / "replies.json", out / "replies.json")
+    _carry_over(data, out, overrides.get("resume_adapter_file"), recipe)
     recipe["base_model"] = Path(model_path).name if model is None else model
     recipe["device"] = _device()
     recipe["command"] = command
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
     return recipe
+
+
+def _carry_over(data: Path, out: Path, resumed: str | None, recipe: dict[str, Any]) -> None:
+    """The reply vocabulary the host drafts from, and for a resumed adapter the stages before:
+    their replies merged in, their recipe kept in this one's."""
+    from punie_lsp.model import replies
+
+    known = [data / "replies.json"] if (data / "replies.json").is_file() else []
+    if resumed is not None:
+        before = Path(resumed).parent
+        if (before / "recipe.json").is_file():
+            recipe["resumed_from"] = json.loads((before / "recipe.json").read_text("utf-8"))
+        if (before / "replies.json").is_file():
+            known.insert(0, before / "replies.json")
+    if known:
+        replies.write(out / "replies.json", replies.merge(*(replies.read(p) for p in known)))
 
 
 def _device() -> str:
