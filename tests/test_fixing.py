@@ -18,14 +18,14 @@ from punie_lsp.model.constraint import tokenizer_for
 from punie_lsp.model.embedded import embedded_model_dir
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools.edits import apply, propose_edit
+from tests import shapes_project
 
 needs_wall = pytest.mark.skipif(
     not wall.status().available and not os.environ.get("PUNIE_REQUIRE_WALL"),
     reason="verification needs the sandbox's wall",
 )
 
-MODULE = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
-TESTS = "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
+MODULE = shapes_project.BROKEN
 REQUEST = FixRequest(
     path="pkg/shapes.py", line=2, source="ty", code="invalid-explicit-return",
     message="Return type does not match returned value",
@@ -34,15 +34,7 @@ REQUEST = FixRequest(
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-    )
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "shapes.py").write_text(MODULE)
-    (tmp_path / "tests" / "test_shapes.py").write_text(TESTS)
-    return tmp_path
+    return shapes_project.write(tmp_path, MODULE)
 
 
 def files(root: Path) -> dict[Path, bytes]:

@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcException
 
 from punie_lsp import prompt
 from punie_lsp.agent import wall
+from tests import shapes_project
 from tests.lsp_helpers import Client, apply_edit, change_doc, open_doc, published, session
 from tests.test_lsp_ask import script
 
@@ -20,21 +21,11 @@ pytestmark = pytest.mark.skipif(
     reason="verification needs the sandbox's wall",
 )
 
-MODULE = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
-TESTS = "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
+MODULE = shapes_project.BROKEN
 
 
 def project(tmp: Path) -> Path:
-    root = tmp / "project"
-    (root / "pkg").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-    )
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "shapes.py").write_text(MODULE)
-    (root / "tests" / "test_shapes.py").write_text(TESTS)
-    return root
+    return shapes_project.write(tmp / "project", MODULE)
 
 
 def edit(new: str) -> str:

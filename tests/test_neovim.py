@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from punie_lsp import prompt
+from tests import shapes_project
 from tests.replies import CHECK_AND_TEST
 
 ROOT = Path(__file__).parent.parent
@@ -124,18 +125,8 @@ def test_punie_ask_with_the_embedded_model(tmp_path_factory: pytest.TempPathFact
 
 
 def test_fix_this_applies_only_a_verified_edit(tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    (root / "pkg").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-    )
-    module = "def area(width: int, height: int) -> int:\n    return str(width * height)\n"
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "shapes.py").write_text(module)
-    (root / "tests" / "test_shapes.py").write_text(
-        "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
-    )
+    module = shapes_project.BROKEN
+    root = shapes_project.write(tmp_path / "project", module)
     script = tmp_path / "script.json"
     edit = 'propose_edit("pkg/shapes.py", 2, "    return width * height")'
     script.write_text(json.dumps({"replies": [prompt.tool_call(edit)]}))

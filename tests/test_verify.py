@@ -10,27 +10,18 @@ import pytest
 
 from punie_lsp.agent import wall
 from punie_lsp.agent.verify import MAX_BYTES, Target, verify
+from tests import shapes_project
+from tests.shapes_project import MODULE, TESTS
 
 pytestmark = pytest.mark.skipif(
     not wall.status().available and not os.environ.get("PUNIE_REQUIRE_WALL"),
     reason="verification needs the sandbox's wall",
 )
 
-MODULE = "def area(width: int, height: int) -> int:\n    return width * height\n"
-TESTS = "from pkg.shapes import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"
-
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-    )
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "shapes.py").write_text(MODULE)
-    (tmp_path / "tests" / "test_shapes.py").write_text(TESTS)
-    return tmp_path
+    return shapes_project.write(tmp_path)
 
 
 def files(root: Path) -> dict[Path, bytes]:

@@ -293,7 +293,9 @@ def examples(
         splits[split_of(question, seed)].append(
             _example(prompt.messages(question), case.reply(), "fix")
         )
-    for item in _direct_items(count - sum(len(p) for p in splits.values()), rng):
+    # The direct share is kept whatever else filled the count (the fix cases are all taken).
+    direct = max(count - sum(len(p) for p in splits.values()), round(count * DIRECT_SHARE))
+    for item in _direct_items(direct, rng):
         splits[split_of(item["question"], seed)].append(
             _example(prompt.messages(item["question"]), item["answer"], "direct")
         )

@@ -31,13 +31,12 @@ from typing import Any
 from punie_lsp.agent.fixing import FixRequest, fix
 from punie_lsp.agent.verify import Target, verify
 from punie_lsp.model.generation import GenerateRequest, Generation, ModelError
-from punie_lsp.tools import registry
 from punie_lsp.tools.models import RuffResult
 from punie_lsp.tools.ruff import apply_fix
 from punie_lsp.training import projects
 from punie_lsp.training.evaluate import FIXTURES, VENDORED
 from punie_lsp.training.facts import facts
-from punie_lsp.training.fixes import FIXED_BY, one_line_repair
+from punie_lsp.training.fixes import FIXED_BY, one_line_repair, reported
 
 Generate = Callable[[GenerateRequest], Generation]
 PROJECTS = 40  # held-out generated projects by default
@@ -85,11 +84,10 @@ def score(
     if fault["tool"] not in FIXED_BY:
         return found
     path, text = fault["file"], (root / fault["file"]).read_text(encoding="utf-8")
-    result = registry.tool(FIXED_BY[fault["tool"]]).function(path, cwd=root, timeout=60.0)
-    reported = [f for f in registry.findings(result) if f.code == fault["rule"] and f.file == path]
-    if not reported:
+    result, findings = reported(root, path, fault["tool"], fault["rule"])
+    if not findings:
         return found
-    finding = reported[0]
+    finding = findings[0]
     found.line = finding.line
     repair = one_line_repair(text, fault["repaired"])
     found.one_line = repair is not None and repair[0] == finding.line

@@ -20,6 +20,7 @@ from punie_lsp import prompt
 from punie_lsp.agent.fixing import FixOutcome, FixRequest, fix, question
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools import registry
+from punie_lsp.tools.models import Finding
 from punie_lsp.training import projects
 
 FIXED_BY = {"ty": "typecheck", "ruff": "ruff_check"}  # the tools whose faults have a line
@@ -80,13 +81,17 @@ def cases_in(name: str, root: Path, faults: list[dict]) -> list[FixCase]:
     return found
 
 
+def reported(root: Path, path: str, tool: str, rule: str) -> tuple[BaseModel, list[Finding]]:
+    """The tool's result on path and its findings of rule there, as the real tool reports."""
+    result: BaseModel = registry.tool(FIXED_BY[tool]).function(path, cwd=root, timeout=60.0)
+    found = [f for f in registry.findings(result) if f.code == rule and f.file == path]
+    return result, found
+
+
 def _message(root: Path, path: str, tool: str, rule: str, line: int) -> str | None:
     """The real tool's message for rule at that line of path, or None where it has none."""
-    result: BaseModel = registry.tool(FIXED_BY[tool]).function(path, cwd=root, timeout=60.0)
-    for finding in registry.findings(result):
-        if finding.code == rule and finding.line == line and finding.file == path:
-            return finding.message
-    return None
+    _, found = reported(root, path, tool, rule)
+    return next((f.message for f in found if f.line == line), None)
 
 
 def cases(names: list[str]) -> list[FixCase]:
