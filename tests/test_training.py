@@ -2,6 +2,7 @@
 the loss log and recipe, fuse, quantize, and the fused model answering through the host."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,24 @@ def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None
     assert (quantized / "replies.json").is_file()
     config = json.loads((quantized / "config.json").read_text())
     assert config["quantization"]["bits"] == 4
+
+    # A second stage from the first adapter: both stages' replies, the first stage's recipe.
+    second_data = tmp_path / "second"
+    shutil.copytree(tiny_data, second_data)
+    lint = prompt.tool_call('print(ruff_check("src"))')
+    replies.write(
+        second_data / "replies.json", replies.KnownReplies([lint], [("Lint src/ please.", 0)])
+    )
+    second = train.train(
+        second_data, tmp_path / "second-adapter", iters=2, batch_size=2, val_batches=1,
+        test_batches=1, steps_per_report=2, steps_per_eval=2, save_every=2, seed=8,
+        resume_adapter_file=str(adapter / "adapters.safetensors"),
+    )  # fmt: skip
+    assert second["resumed_from"]["seed"] == 7
+    both = replies.read(tmp_path / "second-adapter" / "replies.json")
+    assert lint in both.replies and set(replies.read(adapter / "replies.json").replies) < set(
+        both.replies
+    )
 
     host = ModelHost(ModelSpec(model=str(quantized), adapter="none")).start()
     host.wait_loaded(600)

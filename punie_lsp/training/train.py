@@ -105,10 +105,12 @@ def train(
 
 
 def _carry_over(data: Path, out: Path, resumed: str | None, recipe: dict[str, Any]) -> None:
-    """The reply vocabulary the host drafts from, and for a resumed adapter the stages before:
-    their replies merged in, their recipe kept in this one's."""
+    """The data's manifest, the reply vocabulary the host drafts from, and for a resumed
+    adapter the stages before: their replies merged in, their recipe kept in this one's."""
     from punie_lsp.model import replies
 
+    if (data / "manifest.json").is_file():  # what `punie-lsp data` made it from
+        recipe["data"] = json.loads((data / "manifest.json").read_text("utf-8"))
     known = [data / "replies.json"] if (data / "replies.json").is_file() else []
     if resumed is not None:
         before = Path(resumed).parent
