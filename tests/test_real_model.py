@@ -143,9 +143,11 @@ def test_the_grammar_keeps_a_valid_greedy_output(host: ModelHost, question: str)
 
 
 def test_the_grammar_turns_a_guessed_path_into_one_that_exists(host: ModelHost) -> None:
-    """Unconstrained, the model writes the training projects' `tests/` where this project
-    keeps `testing/`; under the workspace's grammar it cannot."""
-    turns = prompt.messages("Run the tests in testing/test_tokenz.py.")
+    """Asked with the training projects' `tests/` where this project keeps `testing/` (a user
+    misremembering the layout), the model unconstrained copies the missing path; under the
+    workspace's grammar it cannot. (The first-stage adapter made this mistake even when the
+    question named `testing/`; the second stage copies the question's path.)"""
+    turns = prompt.messages("Run the tests in tests/test_tokenz.py.")
     free = host.generate(GenerateRequest(turns, 160, prompt.STOP))
     bound = host.generate(GenerateRequest(turns, 160, prompt.STOP, grammar=reply_grammar(MDQUILL)))
     assert snippet_problems(parse(free.text).code, MDQUILL)  # the mistake this is about

@@ -52,14 +52,15 @@ print(json.dumps({
 
 def test_every_consumer_derives_its_tools_from_the_registry() -> None:
     names = set(registry.NAMES)
-    documents = {"explain_rule", "python_docs"}
-    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file", *documents}
+    # Reached without the model choosing them: the editor's explain and fix actions.
+    unprompted = {"explain_rule", "python_docs", "propose_edit"}
+    assert names == {"typecheck", "ruff_check", "pytest_run", "read_file", *unprompted}
     assert set(parse.TOOLS) == names
     # The prompt lists what the shipped adapter was trained with, and only that.
     prompted = {t.name for t in registry.TOOLS if t.in_prompt}
-    assert prompted == names - documents
+    assert prompted == names - unprompted
     assert all(f"{name}(path)" in prompt.SYSTEM_PROMPT for name in prompted)
-    assert not any(name in prompt.SYSTEM_PROMPT for name in documents)
+    assert not any(name in prompt.SYSTEM_PROMPT for name in unprompted)
     assert {"error_count", "violations", "outcome", "failure_line"} <= data.ALLOWED_ATTRIBUTES
 
 
