@@ -52,7 +52,7 @@ class FixOutcome(BaseModel):
         return self.after is not None
 
     def title(self) -> str:
-        """The code action's (or the applied edit's) title: what the edit does, as verified."""
+        """The applied edit's label: what the edit does, as verified."""
         assert self.verification is not None
         return f"Punie: fix {self.request.code} (verified: {self.verification.summary()})"
 
@@ -138,9 +138,9 @@ def fix(
         outcome.verification = checked
         if checked.error is not None:
             outcome.reason = f"the edit could not be verified: {checked.error}"
-        elif not checked.target_gone or checked.worse:
-            outcome.reason = f"the proposed edit was not offered: {checked.summary()}"
-        else:
+        elif checked.fixes:
             outcome.after = after
+        else:
+            outcome.reason = f"the proposed edit was not offered: {checked.summary()}"
     outcome.seconds = time.perf_counter() - start
     return outcome

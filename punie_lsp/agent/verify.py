@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field
 
 from punie_lsp.agent.results import SandboxResult
 from punie_lsp.agent.sandbox import Limits, run_code
-from punie_lsp.tools.models import TestResult, plural
+from punie_lsp.tools.models import RuffViolation, TestResult, plural
+from punie_lsp.tools.ruff import apply_fix
 
 # A file larger than this is not verified: an edit to it is a rewrite, not a fix.
 MAX_BYTES = 1_000_000
@@ -74,6 +75,11 @@ class Verification(BaseModel):
         )
         return self.error is not None or bool(self.added) or worse_test
 
+    @property
+    def fixes(self) -> bool:
+        """Whether the edit may be offered: its target is gone and nothing got worse."""
+        return bool(self.target_gone) and not self.worse
+
     def summary(self) -> str:
         """What was verified, in a few words, for a code action's title."""
         if self.error is not None:
@@ -122,6 +128,26 @@ def verify(
     found = _compare(shown, old, new, target)
     found.seconds = time.perf_counter() - start
     return found
+
+
+def verify_ruff_fix(
+    root: Path,
+    path: Path,
+    text: str,
+    violation: RuffViolation,
+    *,
+    others: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[str, Verification]:
+    """ruff's own fix for violation made on text, and its verification against the violation."""
+    assert violation.fix is not None
+    after = apply_fix(text, violation.fix)
+    target = Target(source="ruff", code=violation.code)
+    checked = verify(
+        root, path, text, after, target=target, others=others, limits=limits, cancel=cancel
+    )
+    return after, checked
 
 
 def _refusal(root: Path, path: Path, after: str) -> str | None:

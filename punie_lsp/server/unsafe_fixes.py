@@ -18,11 +18,11 @@ from pathlib import Path
 from lsprotocol import types
 
 from punie_lsp.agent.sandbox import Limits
-from punie_lsp.agent.verify import Target, Verification, verify
+from punie_lsp.agent.verify import Verification, verify_ruff_fix
 from punie_lsp.server.code_actions import ActionContext, edit
 from punie_lsp.server.diagnostics import Snapshot
 from punie_lsp.server.positions import to_range
-from punie_lsp.tools import RuffViolation, ToolError, apply_fix, ruff_check_text
+from punie_lsp.tools import RuffViolation, ToolError, ruff_check_text
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +108,12 @@ class UnsafeFixes:
         for violation in candidates[:MOST]:
             if cancel.is_set():
                 break
-            assert violation.fix is not None
-            after = apply_fix(snap.text, violation.fix)
-            result = verify(
-                Path(root), snap.path, snap.text, after,
-                target=Target(source="ruff", code=violation.code),
+            after, result = verify_ruff_fix(
+                Path(root), snap.path, snap.text, violation,
                 others=others, limits=self.limits(), cancel=cancel,
             )  # fmt: skip
             log.info("unsafe fix %s verified: %s", violation.code, result.summary())
-            if result.target_gone and not result.worse:
+            if result.fixes:
                 verified.append(VerifiedFix(violation, after, result))
         return verified
 

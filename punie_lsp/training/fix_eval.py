@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from punie_lsp.agent.fixing import FixRequest, fix
-from punie_lsp.agent.verify import Target, verify
+from punie_lsp.agent.verify import verify_ruff_fix
 from punie_lsp.model.generation import GenerateRequest, Generation, ModelError
 from punie_lsp.tools.models import RuffResult
-from punie_lsp.tools.ruff import apply_fix
 from punie_lsp.training import projects
 from punie_lsp.training.evaluate import FIXTURES, VENDORED
 from punie_lsp.training.facts import facts
@@ -91,15 +90,13 @@ def score(
     found.line = finding.line
     repair = one_line_repair(text, fault["repaired"])
     found.one_line = repair is not None and repair[0] == finding.line
-    target = Target(source=fault["tool"], code=fault["rule"])
     if isinstance(result, RuffResult):
         violation = next(v for v in result.violations if v.code == fault["rule"])
         if violation.fix is not None and violation.fix.applicability == "safe":
             found.ruff_safe = True
         elif violation.fix is not None:
-            after = apply_fix(text, violation.fix)
-            checked = verify(root, root / path, text, after, target=target)
-            found.unsafe_offered = bool(checked.target_gone) and not checked.worse
+            after, checked = verify_ruff_fix(root, root / path, text, violation)
+            found.unsafe_offered = checked.fixes
             if found.unsafe_offered:
                 found.worse += worse(root, path, after, known)
     if generate is not None:
@@ -111,6 +108,7 @@ def score(
             outcome = fix(request, root, generate, text=text)
         except ModelError as exc:  # one failed generation is one fault not fixed, not the run
             found.model_offered, found.model_reason = False, f"the model failed: {exc}"
+            found.seconds = time.perf_counter() - start
             return found
         found.model_offered, found.model_reason = outcome.offered, outcome.reason
         found.model_reply = outcome.reply
