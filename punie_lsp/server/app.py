@@ -396,9 +396,9 @@ async def fix_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
     progress = Progress.for_client(
         ls, ls.session.capabilities.work_done_progress, params.work_done_token
     )
-    others = {p: t for p, t in ls.unsaved(root).items() if Path(p) != snap.path.resolve()}
+    # verify() binds the text it checks over this buffer's own entry among the unsaved ones.
     outcome = await commands.fixed(
-        host, ls.session.settings.model, request, root, snap.text, others, progress
+        host, ls.session.settings.model, request, root, snap.text, ls.unsaved(root), progress
     )
     applied = await _apply_fix(ls, snap, outcome) if outcome.offered else False
     if applied:

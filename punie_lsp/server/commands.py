@@ -7,6 +7,7 @@ the model host's own thread; this module only moves messages between them and th
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ class AskParams(BaseModel):
 
 
 P = TypeVar("P", bound=BaseModel)
+R = TypeVar("R")
 
 
 class FixParams(BaseModel):
@@ -136,17 +138,9 @@ async def answer(
 ) -> Answer:
     """The model's answer; buffer: the lines of the file the question is about, as the editor
     has them; overlay: the unsaved buffers' text by path, for the tools to see."""
-    await progress.create()
-    cancel = threading.Event()
-    progress.begin("punie: answering", params.question[:80])
-    progress.on_cancel(cancel.set)
-    try:
-        if not host.loaded.is_set():
-            progress.report("waiting for the model to load")
-            await asyncio.to_thread(host.loaded.wait)
-        host.wait_loaded(0)  # raises ModelError when loading failed
-        result = await asyncio.to_thread(
-            ask,
+
+    def work(cancel: threading.Event) -> Answer:
+        return ask(
             question_text(params, root, buffer),
             root,
             host.generate,
@@ -157,16 +151,9 @@ async def answer(
             cancel=cancel,
             overlay=overlay,
         )
-    except asyncio.CancelledError:  # $/cancelRequest
-        cancel.set()
-        progress.end("cancelled")
-        raise
-    except Cancelled:  # the progress token was cancelled
-        progress.end("cancelled")
-        raise JsonRpcRequestCancelled("the answer was cancelled") from None
-    except ModelError as exc:
-        progress.end(str(exc))
-        raise JsonRpcInvalidParams(str(exc)) from None  # a clear error, the server lives on
+
+    title, question = "punie: answering", params.question[:80]
+    result = await _on_the_model(host, progress, title, question, "the answer", work)
     result.timings.load = host.load_seconds
     progress.end(result.answer[:200] or (result.error or "done"))
     return result
@@ -182,29 +169,47 @@ async def fixed(
     progress: Progress,
 ) -> FixOutcome:
     """The model's fix for request's diagnostic on the buffer's text, verified."""
+
+    def work(cancel: threading.Event) -> FixOutcome:
+        limits = Limits(timeout=settings.snippet_timeout)
+        return fix(
+            request, root, host.generate, text=text, others=others, limits=limits, cancel=cancel
+        )
+
+    message = f"{request.code}: asking the model, then verifying"
+    outcome = await _on_the_model(host, progress, "punie: fixing", message, "the fix", work)
+    progress.end(outcome.title() if outcome.offered else (outcome.reason or "no fix"))
+    return outcome
+
+
+async def _on_the_model(
+    host: Backend,
+    progress: Progress,
+    title: str,
+    message: str,
+    what: str,
+    work: Callable[[threading.Event], R],
+) -> R:
+    """work(cancel) on a worker thread once the model has loaded, with work-done progress
+    begun (the caller ends it) and both ways of cancelling: $/cancelRequest and the progress
+    token's cancel."""
     await progress.create()
     cancel = threading.Event()
-    progress.begin("punie: fixing", f"{request.code}: asking the model, then verifying")
+    progress.begin(title, message)
     progress.on_cancel(cancel.set)
     try:
         if not host.loaded.is_set():
             progress.report("waiting for the model to load")
             await asyncio.to_thread(host.loaded.wait)
-        host.wait_loaded(0)
-        limits = Limits(timeout=settings.snippet_timeout)
-        outcome = await asyncio.to_thread(
-            fix, request, root, host.generate, text=text, others=others, limits=limits,
-            cancel=cancel,
-        )  # fmt: skip
-    except asyncio.CancelledError:
+        host.wait_loaded(0)  # raises ModelError when loading failed
+        return await asyncio.to_thread(work, cancel)
+    except asyncio.CancelledError:  # $/cancelRequest
         cancel.set()
         progress.end("cancelled")
         raise
-    except Cancelled:
+    except Cancelled:  # the progress token was cancelled
         progress.end("cancelled")
-        raise JsonRpcRequestCancelled("the fix was cancelled") from None
+        raise JsonRpcRequestCancelled(f"{what} was cancelled") from None
     except ModelError as exc:
         progress.end(str(exc))
-        raise JsonRpcInvalidParams(str(exc)) from None
-    progress.end(outcome.title() if outcome.offered else (outcome.reason or "no fix"))
-    return outcome
+        raise JsonRpcInvalidParams(str(exc)) from None  # a clear error, the server lives on
