@@ -197,12 +197,18 @@ CLOSE: / *\\)/
 """
 
 
+def edit_call_head(path: str, line: int) -> str:
+    """A propose_edit call on path's line up to its new text, spelt one way: a double-quoted
+    string literal (what STRING below takes, and the training data writes)."""
+    tool = next(t.name for t in TOOLS if t.argument == "edit")
+    return f"{tool}({json.dumps(path, ensure_ascii=False)}, {int(line)}, "
+
+
 def edit_grammar(path: str, line: int) -> str:
     """The grammar of the reply to a "fix this" question: one propose_edit call on the
     diagnostic's own file and line, written out in full, so only the line's new text is the
     model's to choose."""
-    tool = next(t.name for t in TOOLS if t.argument == "edit")
-    head = f"{CALL_OPEN}\n{tool}({json.dumps(path, ensure_ascii=False)}, {int(line)}, "
+    head = f"{CALL_OPEN}\n{edit_call_head(path, line)}"
     return f"""%llguidance {{}}
 start: {_literal(head)} STRING {_literal(")" + chr(10) + CALL_CLOSE)}
 STRING: /"([^"\\\\\\n]|\\\\.)*"/

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from punie_lsp import prompt
 from punie_lsp.agent.fixing import FixOutcome, FixRequest, fix, question
+from punie_lsp.agent.grammar import edit_call_head
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools import registry
 from punie_lsp.tools.models import Finding
@@ -40,9 +41,8 @@ class FixCase:
 
     def reply(self) -> str:
         """The reply that proposes the catalogue's repair, as the edit grammar spells it."""
-        new = json.dumps(self.repair, ensure_ascii=False)
-        path = json.dumps(self.request.path, ensure_ascii=False)
-        return prompt.tool_call(f"propose_edit({path}, {self.request.line}, {new})")
+        head = edit_call_head(self.request.path, self.request.line)
+        return prompt.tool_call(f"{head}{json.dumps(self.repair, ensure_ascii=False)})")
 
 
 def one_line_repair(faulted: str, repaired: str) -> tuple[int, str] | None:
