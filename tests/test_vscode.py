@@ -83,8 +83,8 @@ def test_extension_unit_tests() -> None:
 def test_extension_in_the_workbench(tmp_path: Path) -> None:
     """Diagnostics in the Problems panel, ty's hover through our server, an answer from the
     embedded model in the Ask panel, the model's type check listed once beside the live
-    diagnostics, a question cancelled from the panel, and the status bar saying the model is
-    ready."""
+    diagnostics, a question cancelled from the panel, the status bar saying the model is
+    ready, and `@punie` answering in the Chat view of a workbench without Copilot."""
     _require_setup()
     shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
     seen = workbench(
@@ -92,6 +92,7 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
         "--question", "Which tests fail in tests/?",
         "--hover", "6:13",  # `find` in `payer = find(accounts, source)`
         "--typesQuestion", "How many type errors are in src/?",
+        "--chat", "which tests fail?",
         "--screenshots", str(shots),
         timeout=540,
     )  # fmt: skip
@@ -127,6 +128,14 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     assert "codicon-check" in seen["status"] and "ready: SmolLM2-135M" in seen["status"]
     assert (shots / "vscode-ask.png").stat().st_size > 10_000
 
+    # The Chat view: punie's model is selected, and @punie's answer has the run's facts.
+    assert seen["chatModel"] == "Punie (local)"
+    chat = seen["chat"].replace("\xa0", " ")  # the chat draws code with no-break spaces
+    assert "Language model unavailable" not in chat, chat
+    assert "4 passed, 1 failed" in chat and "test_fee_rounds_up" in chat, chat
+    assert "assert 1 == 2" in chat and "pytest_run(" in chat, chat
+    assert (shots / "vscode-chat.png").stat().st_size > 10_000
+
 
 def test_restricted_mode_in_the_workbench(tmp_path: Path) -> None:
     """An untrusted folder: ruff's and ty's diagnostics still come, and a notification says
@@ -137,3 +146,4 @@ def test_restricted_mode_in_the_workbench(tmp_path: Path) -> None:
     assert "ruffF401" in problems and "tymissing-union-attribute" in problems
     said = "\n".join(seen["notifications"])
     assert "Restricted Mode: ruff and ty diagnostics only" in said, said
+

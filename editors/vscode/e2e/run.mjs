@@ -3,9 +3,9 @@
 // (tests/test_vscode.py checks it) and saves screenshots.
 //
 //   node run.mjs --vsix F --folder DIR --file REL --server CMD --question Q [--hover L:C]
-//                [--screenshots DIR]
+//                [--typesQuestion Q] [--chat Q] [--screenshots DIR]
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -23,12 +23,18 @@ const { values: opts } = parseArgs({
     question: { type: "string" },
     hover: { type: "string", default: "1:1" }, // line:column to hover at
     typesQuestion: { type: "string" }, // a question whose answer runs the type checker
+    chat: { type: "string" }, // a question for @punie in the Chat view
+    // A new punie.server.command (JSON) written into settings.json from outside the editor;
+    // the run ends when the file --marker names exists (the new command ran).
+    rewriteCommand: { type: "string" },
+    marker: { type: "string" },
     untrusted: { type: "boolean", default: false }, // open the folder in Restricted Mode
     screenshots: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
-const required = ["vsix", "folder", "file", "server", ...(opts.untrusted ? [] : ["question"])];
+const endsEarly = opts.untrusted || opts.rewriteCommand !== undefined;
+const required = ["vsix", "folder", "file", "server", ...(endsEarly ? [] : ["question"])];
 for (const name of required) {
   if (!opts[name]) {
     console.error(`missing --${name}`);
@@ -124,7 +130,7 @@ server.stderr.on("data", (chunk) => (serverLog += chunk));
 let browser;
 const result = {
   problems: [], hover: null, afterTypes: [], exchanges: [], status: null, notifications: [],
-  errors: [],
+  chat: null, chatModel: null, restarted: false, errors: [],
 };
 try {
   await until(
@@ -185,6 +191,16 @@ try {
     .evaluateAll((rows) => rows.map((row) => `${row.getAttribute("aria-label")} | ${row.textContent}`));
   if (opts.screenshots) {
     await page.screenshot({ path: join(opts.screenshots, "vscode-diagnostics.png") });
+  }
+  if (opts.rewriteCommand) {
+    log("writing punie.server.command into settings.json from outside the editor");
+    const file = join(userData, "User", "settings.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    settings["punie.server.command"] = JSON.parse(opts.rewriteCommand);
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+    await until("the server restarted with the new command", () => existsSync(opts.marker), 60_000);
+    result.restarted = true;
+    throw new Done();
   }
   if (opts.untrusted) {
     result.notifications = await page
@@ -268,8 +284,34 @@ try {
     .evaluateAll((nodes) =>
       nodes.map((node) => ({ state: node.getAttribute("data-state"), text: node.innerText })),
     );
+
+  if (opts.chat) {
+    // The Chat view with no Copilot: @punie answers there only because punie's model is
+    // offered to it (the picker selects it), so the request has a model.
+    log("asking @punie in the Chat view");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+Alt+KeyI");
+    const input = page.locator(".interactive-input-part");
+    await input.getByText("Punie (local)").first().waitFor({ timeout: 60_000 });
+    result.chatModel = "Punie (local)";
+    await input.locator(".monaco-editor").first().click();
+    // Typed slowly: the participant's completion must settle before the question follows.
+    await page.keyboard.type("@punie", { delay: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await page.keyboard.type(` ${opts.chat}`, { delay: 20 });
+    await page.keyboard.press("Enter");
+    const response = page.locator(".interactive-response").last();
+    await response
+      .filter({ hasText: /The code the model ran in the sandbox|Error|unavailable|not running/ })
+      .waitFor({ timeout: 300_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the rest of the stream
+    result.chat = await response.innerText();
+    if (opts.screenshots) {
+      await page.screenshot({ path: join(opts.screenshots, "vscode-chat.png") });
+    }
+  }
 } catch (error) {
-  // The untrusted run ends after the diagnostics (Done): nothing of the model runs there.
+  // The untrusted and the settings runs end early (Done): nothing of the model runs there.
   if (!(error instanceof Done)) {
     result.errors.push(String(error?.stack ?? error));
     log(`failed: ${error}`);

@@ -146,10 +146,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     { dispose: () => void stop() },
   );
-  const chat = registerChat(() => client);
-  if (chat !== undefined) {
-    context.subscriptions.push(chat);
-  }
+  context.subscriptions.push(...registerChat(() => client));
   await start();
 }
 

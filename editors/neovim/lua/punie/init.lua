@@ -50,7 +50,11 @@ local function open_float(title)
     row = 2, col = math.floor((vim.o.columns - width) / 2),
     title = ' ' .. title .. ' ', title_pos = 'center',
   })
+  -- Tree-sitter's Markdown (bundled with Neovim) hides the fences and the emphasis marks,
+  -- which the regex syntax shows; concealed under the cursor too, as in :help.
+  pcall(vim.treesitter.start, buf, 'markdown')
   vim.wo[win].conceallevel = 2
+  vim.wo[win].concealcursor = 'nc'
   vim.wo[win].wrap = true
   return buf, win
 end
