@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from punie_lsp import prompt
+from tests import shapes_project
+
 ROOT = Path(__file__).parent.parent
 EXTENSION = ROOT / "editors" / "vscode"
 E2E = EXTENSION / "e2e"
@@ -43,26 +46,35 @@ def _require_setup() -> None:
         pytest.skip(message)
 
 
-def workbench(tmp: Path, *options: str, timeout: float) -> dict:
-    """What run.mjs saw in code-server with the packaged extension on examples/sample's
-    transfers.py, given its other options."""
+def workbench(
+    tmp: Path,
+    *options: str,
+    timeout: float,
+    path: str | None = None,
+    folder: Path = SAMPLE,
+    file: str = "src/ledger/transfers.py",
+) -> dict:
+    """What run.mjs saw in code-server with the packaged extension on a file of a folder
+    (examples/sample's transfers.py unless told), given its other options; `path` replaces
+    the search path the workbench (and so the extension) gets."""
     env = dict(
         os.environ,
         # Chromium's GPU process dies under a preloaded BLAS ("GPU process isn't usable");
         # punie-lsp loads its own OpenBLAS in process anyway.
         LD_PRELOAD="",
-        PATH=f"{NODE24.parent}{os.pathsep}{os.environ['PATH']}",
+        PATH=f"{NODE24.parent}{os.pathsep}{path or os.environ['PATH']}",
         XDG_STATE_HOME=str(tmp / "state"),
         XDG_CACHE_HOME=os.environ.get("PUNIE_TEST_CACHE", str(tmp / "cache")),
     )
+    server = str(Path(sys.executable).parent / "punie-lsp")
     done = subprocess.run(
         [
             str(NODE24), str(E2E / "run.mjs"),
-            "--vsix", str(VSIX), "--folder", str(SAMPLE), "--file", "src/ledger/transfers.py",
-            "--server", str(Path(sys.executable).parent / "punie-lsp"),
+            "--vsix", str(VSIX), "--folder", str(folder), "--file", file,
+            *([] if "--notInstalled" in options else ["--server", server]),
             "--chromium", CHROMIUM, *options,
         ],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        capture_output=True, text=True, env=env, timeout=timeout, cwd=tmp,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-6000:] + done.stdout[-6000:]
     return json.loads(done.stdout)
@@ -115,6 +127,7 @@ def test_extension_in_the_workbench(tmp_path: Path) -> None:
     assert after.count("tymissing-union-attribute") == 2, after
     assert "punie" + "missing-union-attribute" not in after, after
     assert "punieunsupported-operator" in after, after
+    assert (shots / "vscode-problems-once.png").stat().st_size > 10_000
 
     first, types, second = seen["exchanges"]
     assert types["state"] == "done" and "3" in types["text"], types
@@ -147,3 +160,85 @@ def test_restricted_mode_in_the_workbench(tmp_path: Path) -> None:
     said = "\n".join(seen["notifications"])
     assert "Restricted Mode: ruff and ty diagnostics only" in said, said
 
+
+def test_server_command_written_outside_the_editor(tmp_path: Path) -> None:
+    """A `punie.server.command` written into settings.json by another program (a script, a
+    dotfiles manager) restarts the server with it, without a save in the editor."""
+    _require_setup()
+    marker = tmp_path / "started-by-the-new-command"
+    wrapper = tmp_path / "punie-wrapper"
+    server = Path(sys.executable).parent / "punie-lsp"
+    wrapper.write_text(f'#!/bin/sh\ntouch "{marker}"\nexec "{server}" serve\n')
+    wrapper.chmod(0o755)
+    seen = workbench(
+        tmp_path,
+        "--rewriteCommand", json.dumps([str(wrapper)]), "--marker", str(marker),
+        timeout=300,
+    )  # fmt: skip
+    assert seen["restarted"] and marker.exists()
+
+
+def test_not_installed_in_the_workbench(tmp_path: Path) -> None:
+    """A new user with no `punie-lsp` anywhere (no setting, not on PATH, no `.venv` in the
+    folder, a python3 without the package): the extension probes the interpreter and shows
+    one notification that says what to run, with a button to the setting, instead of a
+    server crashing five times with generic errors."""
+    _require_setup()
+    shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    # The interpreter this venv was made from, outside the venv: it has no punie_lsp.
+    (bare / "python3").symlink_to(getattr(sys, "_base_executable", sys.executable))
+    path = os.pathsep.join([str(bare), "/usr/bin", "/bin"])
+    assert shutil.which("punie-lsp", path=path) is None
+    imported = subprocess.run(
+        [bare / "python3", "-c", "import punie_lsp"], capture_output=True, cwd=tmp_path
+    )
+    assert imported.returncode != 0, "the bare interpreter must not have punie_lsp"
+
+    seen = workbench(
+        tmp_path, "--notInstalled", "--screenshots", str(shots), timeout=300, path=path
+    )
+    said = "\n".join(seen["notifications"])
+    assert said.count("punie-lsp did not start") == 1, said
+    assert "python3 -m punie_lsp serve" in said and "No module named 'punie_lsp'" in said, said
+    assert "uv tool install --from . punie-lsp --overrides tool-overrides.txt" in said, said
+    assert "Open Settings" in seen["buttons"], seen["buttons"]
+    assert (shots / "vscode-not-installed.png").stat().st_size > 10_000
+
+
+def test_fix_this_in_the_workbench(tmp_path: Path) -> None:
+    """ "Punie: fix CODE" from VS Code's quick-fix menu on a ty error: the server verifies the
+    model's edit and the workbench applies it to the buffer (unsaved), never to the disk, and
+    a notification says what was verified. The model is scripted here; tests/test_real_model.py
+    runs the same path with the embedded model."""
+    _require_setup()
+    shots = Path(os.environ.get("PUNIE_SCREENSHOTS", tmp_path))
+    module = shapes_project.BROKEN
+    root = shapes_project.write(tmp_path / "project", module)
+    script = tmp_path / "script.json"
+    edit = 'propose_edit("pkg/shapes.py", 2, "    return width * height")'
+    script.write_text(json.dumps({"replies": [prompt.tool_call(edit)]}))
+    settings = {
+        "punie.model.enabled": True,
+        "punie.model.path": f"scripted:{script}",
+        # The text is read off the screen, where ty's inlay hints ("object=") would sit in it.
+        "editor.inlayHints.enabled": "off",
+        # code-server saves after a delay by default; off, the disk shows what the server wrote.
+        "files.autoSave": "off",
+    }
+    seen = workbench(
+        tmp_path,
+        "--expect", "invalid-explicit-return", "--settings", json.dumps(settings),
+        "--fix", "2:12", "--fixTitle", "Punie: fix invalid-explicit-return",
+        "--screenshots", str(shots),
+        folder=root, file="pkg/shapes.py", timeout=300,
+    )  # fmt: skip
+    assert any("Punie: fix invalid-explicit-return" in a for a in seen["actions"]), seen
+    said = "\n".join(seen["notifications"])
+    assert "punie: applied Punie: fix invalid-explicit-return (verified: fixes it" in said, said
+    text = seen["text"].replace("\xa0", " ")  # the editor draws spaces as no-break spaces
+    assert "return width * height" in text and "str(" not in text, text
+    assert seen["dirty"], seen["tabs"]  # in the buffer, for the user to save
+    assert (root / "pkg" / "shapes.py").read_text() == module  # the disk untouched
+    assert (shots / "vscode-fix.png").stat().st_size > 10_000

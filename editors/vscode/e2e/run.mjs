@@ -4,6 +4,8 @@
 //
 //   node run.mjs --vsix F --folder DIR --file REL --server CMD --question Q [--hover L:C]
 //                [--typesQuestion Q] [--chat Q] [--screenshots DIR]
+//   node run.mjs ... --untrusted | --notInstalled | --rewriteCommand JSON --marker F
+//                  | --fix L:C --fixTitle T [--settings JSON] [--expect CODE,...]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -29,12 +31,23 @@ const { values: opts } = parseArgs({
     rewriteCommand: { type: "string" },
     marker: { type: "string" },
     untrusted: { type: "boolean", default: false }, // open the folder in Restricted Mode
+    // No punie.server.command, and a PATH without punie-lsp: the run ends with the
+    // notifications the extension shows (the install sentence), and a screenshot of them.
+    notInstalled: { type: "boolean", default: false },
+    // The codes the Problems panel must list before the run goes on.
+    expect: { type: "string", default: "F401,missing-union-attribute" },
+    settings: { type: "string" }, // more user settings (JSON)
+    // "Punie: fix CODE" from the quick-fix menu at LINE:COLUMN; the run ends with the
+    // editor's text and the notifications once the server has said what it applied.
+    fix: { type: "string" },
+    fixTitle: { type: "string" },
     screenshots: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
-const endsEarly = opts.untrusted || opts.rewriteCommand !== undefined;
-const required = ["vsix", "folder", "file", "server", ...(endsEarly ? [] : ["question"])];
+const endsEarly =
+  opts.untrusted || opts.notInstalled || opts.fix !== undefined || opts.rewriteCommand !== undefined;
+const required = ["vsix", "folder", "file", ...(opts.notInstalled ? [] : ["server"]), ...(endsEarly ? [] : ["question"])];
 for (const name of required) {
   if (!opts[name]) {
     console.error(`missing --${name}`);
@@ -93,7 +106,7 @@ writeFileSync(
   join(userData, "User", "settings.json"),
   JSON.stringify(
     {
-      "punie.server.command": [opts.server, "serve"],
+      ...(opts.notInstalled ? {} : { "punie.server.command": [opts.server, "serve"] }),
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
       "security.workspace.trust.enabled": opts.untrusted,
@@ -108,6 +121,7 @@ writeFileSync(
       "git.enabled": false,
       "git.openRepositoryInParentFolders": "never",
       "workbench.secondarySideBar.defaultVisibility": "hidden",
+      ...(opts.settings ? JSON.parse(opts.settings) : {}),
     },
     null,
     2,
@@ -130,7 +144,8 @@ server.stderr.on("data", (chunk) => (serverLog += chunk));
 let browser;
 const result = {
   problems: [], hover: null, afterTypes: [], exchanges: [], status: null, notifications: [],
-  chat: null, chatModel: null, restarted: false, errors: [],
+  chat: null, chatModel: null, restarted: false, buttons: [], actions: [], text: null, tabs: [],
+  dirty: false, errors: [],
 };
 try {
   await until(
@@ -170,6 +185,19 @@ try {
   await page.keyboard.type(opts.file);
   await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${basename(opts.file)}"]`);
   await page.keyboard.press("Enter");
+  if (opts.notInstalled) {
+    log("waiting for the notification that says what to install");
+    const toast = page.locator(".notifications-toasts .notification-list-item-message");
+    await toast.filter({ hasText: "punie-lsp did not start" }).first().waitFor({ timeout: 60_000 });
+    result.notifications = await toast.evaluateAll((items) => items.map((item) => item.textContent));
+    result.buttons = await page
+      .locator(".notifications-toasts .notification-list-item-buttons-container .monaco-button")
+      .evaluateAll((buttons) => buttons.map((button) => button.textContent));
+    if (opts.screenshots) {
+      await page.screenshot({ path: join(opts.screenshots, "vscode-not-installed.png") });
+    }
+    throw new Done();
+  }
   await page.waitForSelector(".monaco-editor .squiggly-warning, .monaco-editor .squiggly-error", {
     timeout: 120_000,
   });
@@ -179,10 +207,10 @@ try {
   await page.waitForSelector(".markers-panel .monaco-list-row", { timeout: 30_000 });
   // ruff answers first; wait until ty's findings are listed as well.
   await until(
-    "ruff and ty problems",
+    `the problems ${opts.expect}`,
     async () => {
       const text = await page.locator(".markers-panel").innerText();
-      return text.includes("F401") && text.includes("missing-union-attribute");
+      return opts.expect.split(",").every((code) => text.includes(code));
     },
     60_000,
   );
@@ -200,6 +228,48 @@ try {
     writeFileSync(file, JSON.stringify(settings, null, 2));
     await until("the server restarted with the new command", () => existsSync(opts.marker), 60_000);
     result.restarted = true;
+    throw new Done();
+  }
+  if (opts.fix) {
+    log(`asking for ${opts.fixTitle} at ${opts.fix}`);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+1");
+    await page.keyboard.press("Control+G");
+    await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+    await page.keyboard.type(opts.fix);
+    await page.keyboard.press("Enter");
+    // The menu lists what the server offered when it opened; ask again until the model's
+    // action is there (the server offers it once its settings say a model is configured).
+    const item = page.locator(".action-widget .monaco-list-row", { hasText: opts.fixTitle });
+    await until(
+      `${opts.fixTitle} in the quick-fix menu`,
+      async () => {
+        await page.keyboard.press("Control+Period");
+        const shown = await item
+          .first()
+          .waitFor({ timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+        if (!shown) {
+          await page.keyboard.press("Escape");
+        }
+        return shown;
+      },
+      60_000,
+    );
+    result.actions = await page
+      .locator(".action-widget .monaco-list-row")
+      .evaluateAll((rows) => rows.map((row) => row.textContent));
+    await item.first().click();
+    const toast = page.locator(".notifications-toasts .notification-list-item-message");
+    await toast.filter({ hasText: /punie: (applied|the editor did not|no fix for)/ }).first().waitFor({ timeout: 120_000 });
+    result.notifications = await toast.evaluateAll((items) => items.map((item) => item.textContent));
+    result.text = await page.locator(".monaco-editor .view-lines").first().innerText();
+    result.tabs = await page.locator(".tab").evaluateAll((tabs) => tabs.map((tab) => tab.className));
+    result.dirty = (await page.locator(".tab.active.dirty").count()) > 0;
+    if (opts.screenshots) {
+      await page.screenshot({ path: join(opts.screenshots, "vscode-fix.png") });
+    }
     throw new Done();
   }
   if (opts.untrusted) {
@@ -268,6 +338,9 @@ try {
     result.afterTypes = await page
       .locator(".markers-panel .monaco-list-row")
       .evaluateAll((rows) => rows.map((row) => `${row.getAttribute("aria-label")} | ${row.textContent}`));
+    if (opts.screenshots) {
+      await page.screenshot({ path: join(opts.screenshots, "vscode-problems-once.png") });
+    }
   }
   const cancelled = opts.typesQuestion ? 3 : 2;
 
@@ -311,7 +384,7 @@ try {
     }
   }
 } catch (error) {
-  // The untrusted and the settings runs end early (Done): nothing of the model runs there.
+  // The untrusted, not-installed, fix and settings runs end early (Done): nothing of the model runs there.
   if (!(error instanceof Done)) {
     result.errors.push(String(error?.stack ?? error));
     log(`failed: ${error}`);

@@ -46,8 +46,13 @@ async function selectedInterpreter(resource: vscode.Uri | undefined): Promise<st
   }
 }
 
-export async function launchCommand(): Promise<Launch> {
-  const configured = vscode.workspace.getConfiguration(SECTION).get<string[]>("server.command", []);
+/** The server.command setting as VS Code has it. */
+export function configuredCommand(): string[] {
+  return vscode.workspace.getConfiguration(SECTION).get<string[]>("server.command", []);
+}
+
+/** How to start the server, given the server.command setting. */
+export async function launchCommand(configured: string[]): Promise<Launch> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const onPath = configured.length > 0 ? undefined : findOnPath("punie-lsp");
   // The workspace's own executables run only in a trusted workspace (Restricted Mode).

@@ -1,13 +1,21 @@
 // Wires the extension: the language client, the Ask panel, the status bar, commands, chat.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import { type LanguageClient, State } from "vscode-languageclient/node";
 import { askArgument, errorText } from "./ask";
 import { AskPanel } from "./askPanel";
 import { registerChat } from "./chat";
-import { createClient, launchCommand, SECTION, STATUS_NOTIFICATION } from "./client";
+import {
+  configuredCommand,
+  createClient,
+  launchCommand,
+  SECTION,
+  STATUS_NOTIFICATION,
+} from "./client";
 import { describeLaunch, type Launch, probeOf } from "./launch";
+import { commandFromFiles, watchFiles } from "./settingsFiles";
 import { StatusBar } from "./statusBar";
 import { isModelState } from "./statusView";
 
@@ -20,8 +28,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const panel = new AskPanel(context.extensionUri, () => client);
   context.subscriptions.push(output, status, panel);
 
-  async function start(): Promise<void> {
-    const launch = await launchCommand();
+  let startedWith: string[] = []; // the server.command setting the running server came from
+
+  async function start(configured: string[] = configuredCommand()): Promise<void> {
+    startedWith = configured;
+    const launch = await launchCommand(configured);
     output.appendLine(`Starting ${describeLaunch(launch)} (from ${launch.source})`);
     const missing = await notInstalled(launch);
     if (missing !== undefined) {
@@ -72,9 +83,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   }
 
-  async function restart(): Promise<void> {
+  async function restart(configured?: string[]): Promise<void> {
     await stop();
-    await start();
+    await start(configured);
+  }
+
+  /** Restarts the server when server.command differs from the one it was started with. */
+  async function commandChanged(configured: string[]): Promise<void> {
+    if (JSON.stringify(configured) !== JSON.stringify(startedWith)) {
+      output.appendLine(`${SECTION}.server.command changed: restarting`);
+      await restart(configured);
+    }
+  }
+
+  // The user's settings.json (beside globalStorage) and, in a trusted folder, the folder's.
+  function settingsFiles(): string[] {
+    const user = join(dirname(dirname(context.globalStorageUri.fsPath)), "settings.json");
+    const folders = vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []) : [];
+    return [user, ...folders.map((folder) => join(folder.uri.fsPath, ".vscode", "settings.json"))];
   }
 
   /** Why a launch through an interpreter cannot work (punie_lsp is not installed there). */
@@ -136,14 +162,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("punie.askQuestion", () => askQuestion(false)),
     vscode.commands.registerCommand("punie.askAboutSelection", () => askQuestion(true)),
     vscode.commands.registerCommand("punie.cancelAnswer", () => panel.cancelAll()),
-    vscode.commands.registerCommand("punie.restartServer", restart),
+    vscode.commands.registerCommand("punie.restartServer", () => restart(startedWith)),
     vscode.commands.registerCommand("punie.showLogs", showLogs),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       // Other settings reach the running server through workspace/configuration.
       if (change.affectsConfiguration(`${SECTION}.server.command`)) {
-        await restart();
+        await commandChanged(configuredCommand());
       }
     }),
+    // A settings.json written by another program, which the workbench may not notice.
+    watchFiles(settingsFiles(), () => void commandChanged(commandFromFiles(settingsFiles()))),
     { dispose: () => void stop() },
   );
   context.subscriptions.push(...registerChat(() => client));
