@@ -1,6 +1,7 @@
 """Fix cases (training/fixes.py): the catalogue's faults with one-line repairs, at the line and
-with the message the real ty or ruff gives, answered with a reply the edit grammar takes; the
-repair verified by the product's own "fix this" path before it is taught."""
+with the message the real ty or ruff gives (a failing test's: in the code the failing test
+calls), answered with a reply the edit grammar takes; the repair verified by the product's
+own "fix this" path before it is taught."""
 
 import os
 
@@ -9,6 +10,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from punie_lsp.agent import wall
+from punie_lsp.agent.fixing import asked
 from punie_lsp.agent.grammar import edit_grammar
 from punie_lsp.model.constraint import tokenizer_for
 from punie_lsp.model.embedded import embedded_model_dir
@@ -29,19 +31,35 @@ def cases() -> list[fixes.FixCase]:
     return fixes.cases(list(data.all_projects(12)))
 
 
+def sites(case: fixes.FixCase) -> list[tuple[str, int]]:
+    """Where the product lets the model's edit go for the case's request."""
+    found = asked(case.request, case.root, lambda path: (case.root / path).read_text())
+    assert not isinstance(found, str), found
+    assert found[0] == case.question()  # the question the product asks
+    return found[1]
+
+
 def test_each_case_is_at_the_line_the_tool_reports(cases: list[fixes.FixCase]) -> None:
     assert len(cases) >= 6
-    assert {c.request.source for c in cases} == {"ty", "ruff"}
+    assert {c.request.source for c in cases} == {"ty", "ruff", "pytest"}
     for case in cases:
         manifest = projects.manifest(case.root)
         (fault,) = [f for f in manifest["faults"] if f["id"] == case.fault]
-        text = (case.root / case.request.path).read_text()
-        assert text.splitlines()[case.request.line - 1] == case.line_text
+        path, line = case.site
+        text = (case.root / path).read_text()
+        assert text.splitlines()[line - 1] == case.line_text
         # The repair is the catalogue's: the fixed line put back gives the original file.
         lines = text.splitlines(keepends=True)
-        lines[case.request.line - 1] = case.repair + "\n" if case.repair else ""
+        lines[line - 1] = case.repair + "\n" if case.repair else ""
         assert "".join(lines) == fault["repaired"]
         assert case.request.message and case.request.message in case.question()
+        if case.request.source == "pytest":  # asked on the failing test, fixed in the code
+            facts = manifest["facts"]["pytest"]
+            assert case.request.code in facts["failed"] | facts["errors"]
+            assert path == fault["file"]  # the code under test (a fixture: maybe beside)
+        else:
+            assert case.site == (case.request.path, case.request.line)
+        assert case.site in sites(case)
 
 
 def test_each_reply_is_one_the_edit_grammar_takes(cases: list[fixes.FixCase]) -> None:
@@ -50,7 +68,7 @@ def test_each_reply_is_one_the_edit_grammar_takes(cases: list[fixes.FixCase]) ->
     assert eos is not None
     vocabulary = tokenizer_for(tokenizer, [eos])
     for case in cases:
-        grammar = edit_grammar(case.request.path, case.request.line)
+        grammar = edit_grammar(*sites(case))
         matcher = llguidance.LLMatcher(vocabulary, grammar, log_level=0)
         tokens = tokenizer.encode(case.reply(), add_special_tokens=False).ids
         assert matcher.try_consume_tokens(tokens) == len(tokens), case.reply()
@@ -62,7 +80,10 @@ def test_each_reply_is_one_the_edit_grammar_takes(cases: list[fixes.FixCase]) ->
     reason="verification needs the sandbox's wall",
 )
 def test_a_repair_is_verified_as_the_editor_would_verify_it(cases: list[fixes.FixCase]) -> None:
-    outcome = fixes.replay(cases[0])
-    assert outcome.offered, outcome.reason
-    assert outcome.verification is not None and outcome.verification.target_gone
-    assert outcome.proposal is not None and outcome.proposal.new == cases[0].repair
+    tested = next(c for c in cases if c.request.source == "pytest")
+    for case in (cases[0], tested):
+        outcome = fixes.replay(case)
+        assert outcome.offered, outcome.reason
+        assert outcome.verification is not None and outcome.verification.target_gone
+        assert outcome.proposal is not None and outcome.proposal.new == case.repair
+        assert outcome.proposal.path == case.site[0]

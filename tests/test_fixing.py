@@ -76,7 +76,7 @@ def test_the_edit_grammar_leaves_only_the_new_text_open() -> None:
     vocabulary = tokenizer_for(tokenizer, [eos])
 
     def accepts(text: str) -> bool:
-        matcher = llguidance.LLMatcher(vocabulary, edit_grammar("pkg/shapes.py", 2), log_level=0)
+        matcher = llguidance.LLMatcher(vocabulary, edit_grammar(("pkg/shapes.py", 2)), log_level=0)
         assert not matcher.is_error(), matcher.get_error()
         tokens = tokenizer.encode(text, add_special_tokens=False).ids
         return matcher.try_consume_tokens(tokens) == len(tokens) and matcher.is_accepting()
@@ -100,7 +100,7 @@ def test_a_fix_that_verifies_is_offered(root: Path) -> None:
     assert "1 now passing" in outcome.title()
     assert files(root) == before  # verified on a copy, never written
     asked = model.requests[0]
-    assert asked.grammar == edit_grammar("pkg/shapes.py", 2)
+    assert asked.grammar == edit_grammar(("pkg/shapes.py", 2))
     assert asked.turns[-1]["content"] == question(REQUEST, "    return str(width * height)")
 
 
@@ -131,3 +131,62 @@ def test_a_reply_without_an_edit_or_for_another_line_is_refused(root: Path) -> N
     hostile = fix(REQUEST, root, Scripted(prompt.tool_call("import os\nos.remove('x')")))
     assert hostile.reason is not None and hostile.reason.startswith("the proposed edit did not run")
     assert files(root) == before
+
+
+# A failing test whose fault is in the code it calls, not at the test's line.
+TOTALS = "def total(values: list[int]) -> int:\n    result = 0\n    for value in values:\n        result += value * 2\n    return result\n"  # noqa: E501
+TOTALS_TESTS = (
+    "from pkg.totals import total\n\n\ndef test_total() -> None:\n    assert total([1, 2]) == 3\n"
+)
+FAILING = FixRequest(
+    path="tests/test_totals.py", line=4, source="pytest", code="test_total",
+    message="test test_total failed: assert 6 == 3",
+)  # fmt: skip
+
+
+@pytest.fixture
+def failing_root(tmp_path: Path) -> Path:
+    root = shapes_project.write(tmp_path)
+    (root / "pkg" / "totals.py").write_text(TOTALS)
+    (root / "tests" / "test_totals.py").write_text(TOTALS_TESTS)
+    return root
+
+
+def test_a_failing_test_is_asked_about_the_code_it_calls(failing_root: Path) -> None:
+    model = Scripted("Change the loop.")
+    outcome = fix(FAILING, failing_root, model)
+    assert outcome.reason == "the model proposed no edit"
+    asked = model.requests[0]
+    text = asked.turns[-1]["content"]
+    assert "assert total([1, 2]) == 3" in text  # the test
+    assert "# pkg/totals.py\n1: def total(values: list[int]) -> int:" in text
+    assert "4:         result += value * 2" in text
+    # The edit may go to any line of total(), and nowhere else: not the test, not shapes.py.
+    assert asked.grammar == edit_grammar(*[("pkg/totals.py", n) for n in range(1, 6)])
+
+
+@needs_wall
+def test_a_failing_tests_fix_is_offered_when_the_test_then_passes(failing_root: Path) -> None:
+    before = files(failing_root)
+    model = Scripted(edit_reply("pkg/totals.py", 4, "        result += value"))
+    outcome = fix(FAILING, failing_root, model)
+    assert outcome.offered, outcome.reason
+    assert outcome.proposal is not None and outcome.proposal.path == "pkg/totals.py"
+    assert outcome.after == TOTALS.replace("value * 2", "value")
+    assert outcome.title().startswith("Punie: fix test_total (verified: fixes it")
+    assert files(failing_root) == before
+    # An edit that leaves the test failing does not fix it, whatever else it does.
+    wrong = fix(FAILING, failing_root, Scripted(edit_reply("pkg/totals.py", 2, "    result = 1")))
+    assert not wrong.offered
+    assert wrong.verification is not None and wrong.verification.target_gone is False
+    assert files(failing_root) == before
+
+
+def test_a_failing_test_that_calls_nothing_of_the_project_gets_no_question(tmp_path: Path) -> None:
+    root = shapes_project.write(tmp_path)
+    (root / "tests" / "test_alone.py").write_text("def test_alone() -> None:\n    assert 1 == 2\n")
+    request = FAILING.model_copy(update={"path": "tests/test_alone.py", "code": "test_alone"})
+    model = Scripted("")
+    outcome = fix(request, root, model)
+    assert outcome.reason == "found none of the project's code that test_alone calls"
+    assert model.requests == []

@@ -13,8 +13,17 @@ from pygls.exceptions import JsonRpcException
 from punie_lsp import prompt
 from punie_lsp.agent import wall
 from tests import shapes_project
-from tests.lsp_helpers import Client, apply_edit, change_doc, open_doc, published, session
-from tests.test_lsp_ask import script
+from tests.lsp_helpers import (
+    Client,
+    apply_edit,
+    change_doc,
+    open_doc,
+    published,
+    session,
+    wait_for,
+)
+from tests.test_fixing import TOTALS, TOTALS_TESTS
+from tests.test_lsp_ask import ask, script
 
 pytestmark = pytest.mark.skipif(
     not wall.status().available and not os.environ.get("PUNIE_REQUIRE_WALL"),
@@ -96,3 +105,44 @@ async def test_an_edit_that_makes_things_worse_is_not_applied(tmp_path: Path) ->
             await lsp.workspace_execute_command_async(
                 types.ExecuteCommandParams(command="punie.fix", arguments=[])
             )
+
+
+async def test_a_failing_tests_fix_goes_to_the_code_it_calls(tmp_path: Path) -> None:
+    """The model's run finds a failing test; "Punie: fix test_total" on that finding asks for
+    an edit of the code the test calls, and the editor gets it for that file (not open, so
+    unversioned), once the test passes with it."""
+    root = project(tmp_path)
+    (root / "pkg" / "totals.py").write_text(TOTALS)
+    (root / "tests" / "test_totals.py").write_text(TOTALS_TESTS)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    run_tests = prompt.tool_call('print(pytest_run("tests/test_totals.py").failed)')
+    fix_reply = prompt.tool_call('propose_edit("pkg/totals.py", 4, "        result += value")')
+    model = script(tmp_path, run_tests, fix_reply)
+    async with session(tmp_path, root=root, init_options=model) as lsp:
+        uri = open_doc(lsp, root / "tests" / "test_totals.py")
+        await published(lsp, uri, 1)
+        await ask(lsp, "Which tests fail in tests/test_totals.py?")
+        await wait_for(lambda: any(d.source == "punie" for d in lsp.diagnostics[uri]), 30)
+        (failing,) = [d for d in lsp.diagnostics[uri] if d.source == "punie"]
+        actions = await lsp.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=failing.range,
+                context=types.CodeActionContext(diagnostics=[failing]),
+            )
+        )
+        (action,) = [
+            a for a in actions or []
+            if isinstance(a, types.CodeAction) and str(a.kind) == "quickfix.punie.fix"
+        ]  # fmt: skip
+        assert action.title == "Punie: fix test_total (verified before it is applied)"
+        done = await run(lsp, action)
+        assert done["offered"] and done["applied"], done["reason"]
+        (asked,) = lsp.applied
+        assert asked.label is not None and asked.label.startswith("Punie: fix test_total (verified")
+        totals = (root / "pkg" / "totals.py").resolve().as_uri()
+        assert apply_edit(TOTALS, totals, asked.edit) == TOTALS.replace("value * 2", "value")
+        for change in asked.edit.document_changes or []:
+            assert isinstance(change, types.TextDocumentEdit)
+            assert change.text_document.version is None  # the editor has not opened it
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p in before} == before

@@ -17,7 +17,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from punie_lsp import prompt
-from punie_lsp.agent.grammar import reply_grammar
+from punie_lsp.agent.grammar import edit_call_head, reply_grammar
 from punie_lsp.agent.parse import parse
 from punie_lsp.model.generation import Cancelled, GenerateRequest
 from punie_lsp.model.host import ModelHost, default_adapter
@@ -259,6 +259,31 @@ def test_fix_this_with_the_real_model_offers_only_what_verifies(
     reply = parse(outcome.reply)
     assert reply.kind == "tool" and reply.code is not None
     assert reply.code.startswith(f'propose_edit("{case.request.path}", {case.request.line}, "')
+    if outcome.offered:
+        assert outcome.verification is not None and outcome.verification.target_gone
+        assert not outcome.verification.worse
+    else:
+        assert outcome.after is None and outcome.reason
+    assert {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()} == before
+
+
+def test_fix_this_on_a_failing_test_with_the_real_model(host: ModelHost, tmp_path: Path) -> None:
+    """A failing test of a held-out project: the real model under the edit grammar proposes
+    an edit to one line of the code the test calls, offered only if the test then passes and
+    nothing got worse; the project's files are never written."""
+    from punie_lsp.agent.fixing import asked, fix
+    from punie_lsp.training.fixes import cases
+
+    (case, *_) = [
+        c for c in cases([f"heldout-{n}" for n in range(12)]) if c.request.source == "pytest"
+    ]
+    found = asked(case.request, case.root, lambda path: (case.root / path).read_text())
+    assert not isinstance(found, str), found
+    before = {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()}
+    outcome = fix(case.request, case.root, host.generate)
+    reply = parse(outcome.reply)
+    assert reply.kind == "tool" and reply.code is not None
+    assert any(reply.code.startswith(edit_call_head(*site)) for site in found[1]), reply.code
     if outcome.offered:
         assert outcome.verification is not None and outcome.verification.target_gone
         assert not outcome.verification.worse

@@ -2,10 +2,13 @@
 only once verified (agent/verify.py) to remove that diagnostic and make nothing worse.
 
 The model writes one `propose_edit(file, line, new_text)` call, decoded under a grammar that
-fixes the file and the line to the diagnostic's (agent/grammar.py: edit_grammar), so the
-only thing it chooses is the new text. The call runs in the sandbox like any snippet (the
-tool checks the line and records it; nothing is written), and the edit is verified on a
-copy of the buffer's text. The editor applies an offered edit; this module never writes.
+fixes where the edit may go (agent/grammar.py: edit_grammar): for a ty or ruff diagnostic its
+own line, so the only thing the model chooses is the new text; for a failing test, one line
+of the project's code the test calls (agent/under_test.py), shown in the question with its
+line numbers, and the fix is verified by the test passing. The call runs in the sandbox like
+any snippet (the tool checks the line and records it; nothing is written), and the edit is
+verified on a copy of the buffer's text. The editor applies an offered edit; this module
+never writes.
 """
 
 import threading
@@ -19,6 +22,7 @@ from punie_lsp import prompt
 from punie_lsp.agent.grammar import edit_grammar
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.sandbox import Limits, run_code
+from punie_lsp.agent.under_test import FailingTest, failing_test
 from punie_lsp.agent.verify import Target, Verification, verify
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools.edits import apply
@@ -26,6 +30,7 @@ from punie_lsp.tools.models import EditProposal
 
 Generate = Callable[[GenerateRequest], Generation]
 MAX_TOKENS = 96  # one line of code and the call around it
+TESTS = "pytest"  # the source of a failing test's request
 
 
 class FixRequest(BaseModel):
@@ -33,9 +38,14 @@ class FixRequest(BaseModel):
 
     path: str  # workspace-relative file
     line: int  # 1-based
-    source: str  # ty | ruff
-    code: str
+    source: str  # ty | ruff | pytest
+    code: str  # the rule, or the failing test's name
     message: str
+
+    def target(self) -> Target:
+        if self.source == TESTS:
+            return Target(source=TESTS, code=self.code, file=self.path)
+        return Target(source=self.source, code=self.code)
 
 
 class FixOutcome(BaseModel):
@@ -65,27 +75,57 @@ def question(request: FixRequest, line_text: str) -> str:
     )
 
 
+def test_question(request: FixRequest, failing: FailingTest) -> str:
+    """How a failing test's fix is asked for: the test, its failure and the numbered lines
+    of the code it calls, where the edit is to go."""
+    code = "\n".join(f"# {d.path}\n{d.numbered()}" for d in failing.under_test)
+    test = "\n".join(failing.test.lines)
+    return (
+        f"Fix this failing test [{request.code}] in {request.path}, line {request.line}: "
+        f"{request.message}\n```python\n{test}\n```\nThe code it calls:\n```python\n{code}\n```"
+    )
+
+
+def asked(
+    request: FixRequest, root: Path, read: Callable[[str], str | None]
+) -> tuple[str, list[tuple[str, int]]] | str:
+    """The question for request and the sites (file, line) its edit may go to, or why
+    there is nothing to ask."""
+    if request.source == TESTS:
+        failing = failing_test(root, request.path, request.code, read)
+        if failing is None:
+            return f"found none of the project's code that {request.code} calls"
+        return test_question(request, failing), failing.sites()
+    text = read(request.path)
+    lines = text.splitlines() if text is not None else []
+    if not 1 <= request.line <= len(lines):
+        return f"{request.path} has no line {request.line}"
+    return question(request, lines[request.line - 1]), [(request.path, request.line)]
+
+
 def propose(
     request: FixRequest,
     root: Path,
     generate: Generate,
-    text: str,
+    read: Callable[[str], str | None],
     *,
     limits: Limits | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[str, EditProposal | str]:
-    """The model's reply and its proposal for the diagnostic's line, or why there is none."""
-    lines = text.splitlines()
-    if not 1 <= request.line <= len(lines):
-        return "", f"{request.path} has no line {request.line}"
-    turns = prompt.messages(question(request, lines[request.line - 1]))
-    grammar = edit_grammar(request.path, request.line)
+    """The model's reply and its proposal for request, or why there is none. read: a
+    workspace-relative file's text as the editor has it (None: unreadable)."""
+    found = asked(request, root, read)
+    if isinstance(found, str):
+        return "", found
+    text, sites = found
+    turns = prompt.messages(text)
+    grammar = edit_grammar(*sites)
     cancel = cancel or threading.Event()
     reply = generate(GenerateRequest(turns, MAX_TOKENS, prompt.STOP, None, cancel, grammar)).text
     parsed = parse(reply)
     if parsed.kind != "tool" or parsed.code is None:
         return reply, "the model proposed no edit"
-    overlay = {str((root / request.path).resolve()): text}
+    overlay = {str((root / p).resolve()): t for p, _ in sites if (t := read(p)) is not None}
     ran = run_code(parsed.code, root, limits, overlay, cancel)
     if ran.error is not None:
         return reply, f"the proposed edit did not run: {ran.error}"
@@ -96,7 +136,7 @@ def propose(
     if not proposal.success:
         return reply, f"the proposed edit was refused: {proposal.parse_error}"
     # A backend that ignores the grammar (a remote engine) may name another line.
-    if (Path(proposal.path), proposal.line) != (Path(request.path), request.line):
+    if (proposal.path, proposal.line) not in {(Path(p).as_posix(), n) for p, n in sites}:
         return reply, f"the model proposed an edit to {proposal.path}:{proposal.line} instead"
     if proposal.new == proposal.old:
         return reply, "the model proposed no change"
@@ -113,26 +153,38 @@ def fix(
     limits: Limits | None = None,
     cancel: threading.Event | None = None,
 ) -> FixOutcome:
-    """A verified fix for request's diagnostic, or the reason there is none. text: the file as
-    the editor has it (default: the disk's); others: the other unsaved buffers by path."""
+    """A verified fix for request's diagnostic, or the reason there is none. text: the
+    diagnostic's file as the editor has it (default: the disk's); others: the other unsaved
+    buffers by absolute path. The edit may be to another file (a failing test's fix is in
+    the code it calls): FixOutcome.proposal.path says which."""
     start = time.perf_counter()
     root = root.resolve()
     outcome = FixOutcome(request=request)
-    where = root / request.path
-    try:
-        before = text if text is not None else where.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        outcome.reason = f"{request.path} could not be read: {exc}"
+    buffers = dict(others or {})
+    if text is not None:
+        buffers[str((root / request.path).resolve())] = text
+
+    def read(path: str) -> str | None:
+        where = str((root / path).resolve())
+        try:
+            return buffers[where] if where in buffers else Path(where).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    if read(request.path) is None:
+        outcome.reason = f"{request.path} could not be read as UTF-8 text"
         return outcome
-    outcome.reply, proposed = propose(request, root, generate, before, limits=limits, cancel=cancel)
+    outcome.reply, proposed = propose(request, root, generate, read, limits=limits, cancel=cancel)
     if isinstance(proposed, str):
         outcome.reason = proposed
     else:
         outcome.proposal = proposed
+        edited = root / proposed.path
+        before = read(proposed.path)
+        assert before is not None  # the proposal was made on it
         after = apply(before, proposed)
-        target = Target(source=request.source, code=request.code)
         checked = verify(
-            root, where, before, after, target=target, others=others, limits=limits,
+            root, edited, before, after, target=request.target(), others=buffers, limits=limits,
             cancel=cancel,
         )  # fmt: skip
         outcome.verification = checked

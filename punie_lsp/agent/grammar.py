@@ -204,13 +204,16 @@ def edit_call_head(path: str, line: int) -> str:
     return f"{tool}({json.dumps(path, ensure_ascii=False)}, {int(line)}, "
 
 
-def edit_grammar(path: str, line: int) -> str:
-    """The grammar of the reply to a "fix this" question: one propose_edit call on the
-    diagnostic's own file and line, written out in full, so only the line's new text is the
-    model's to choose."""
-    head = f"{CALL_OPEN}\n{edit_call_head(path, line)}"
+def edit_grammar(*sites: tuple[str, int]) -> str:
+    """The grammar of the reply to a "fix this" question: one propose_edit call on one of the
+    sites (file, line) written out in full, so only the choice among them and the line's new
+    text are the model's. A diagnostic of ty or ruff has one site, its own line; a failing
+    test has the lines of the code it calls (agent/under_test.py)."""
+    assert sites, "an edit needs a site"
+    heads = " | ".join(_literal(f"{CALL_OPEN}\n{edit_call_head(p, n)}") for p, n in sites)
     return f"""%llguidance {{}}
-start: {_literal(head)} STRING {_literal(")" + chr(10) + CALL_CLOSE)}
+start: head STRING {_literal(")" + chr(10) + CALL_CLOSE)}
+head: {heads}
 STRING: /"([^"\\\\\\n]|\\\\.)*"/
 """
 

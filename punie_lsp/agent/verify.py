@@ -50,10 +50,12 @@ class TestChange(BaseModel):
 
 
 class Target(BaseModel):
-    """The diagnostic the edit is meant to fix."""
+    """The diagnostic the edit is meant to fix: a rule of ty or ruff, or a failing test (source
+    "pytest", code the test's name, file its test file), fixed when that test passes."""
 
     source: str
     code: str
+    file: str | None = None
 
 
 class Verification(BaseModel):
@@ -119,6 +121,8 @@ def verify(
     if refused:
         return Verification(path=shown, error=refused)
     code = _SNIPPET.format(path=shown)
+    if target is not None and target.file is not None and target.file != shown:
+        code = f"pytest_run({target.file!r})\n{code}"  # the failing test, wherever it lives
     with ThreadPoolExecutor(2) as pool:
         runs = [
             pool.submit(run_code, code, root, limits, {**(others or {}), str(where): t}, cancel)
@@ -180,7 +184,17 @@ def _compare(
         if tests_before.get(name) != tests_after.get(name)
     ]
     gone = None
-    if target is not None:
+    if target is not None and target.source == "pytest":
+        outcomes = [
+            (tests_before.get(name), tests_after.get(name))
+            for name in tests_before
+            if _is_test(name, target)
+        ]
+        gone = bool(outcomes) and all(
+            old_outcome in ("failed", "error") and new_outcome == "passed"
+            for old_outcome, new_outcome in outcomes
+        )
+    elif target is not None:
         count = Counter((p.source, p.code) for p in after)
         was = Counter((p.source, p.code) for p in before)
         gone = count[(target.source, target.code)] < was[(target.source, target.code)]
@@ -213,10 +227,19 @@ def _difference(these: list[Problem], those: list[Problem]) -> list[Problem]:
 
 
 def _tests(run: SandboxResult) -> dict[str, str]:
-    """Each test's outcome by its full name."""
+    """Each test's outcome by its full name, over the run's pytest_run calls."""
+    found = {}
     for tool in run.results:
         if tool.tool == "pytest_run":
             result = tool.typed()
             assert isinstance(result, TestResult)
-            return {f"{t.file}::{t.classname}::{t.name}": t.outcome for t in result.tests}
-    return {}
+            found |= {f"{t.file}::{t.classname}::{t.name}": t.outcome for t in result.tests}
+    return found
+
+
+def _is_test(name: str, target: Target) -> bool:
+    """Whether _tests' name is the target's test (of a parametrized one: each of its cases)."""
+    file, _, test = name.split("::", 2)
+    function = target.code.split("[", 1)[0]
+    in_file = target.file is None or file == target.file
+    return in_file and (test == target.code or (test.split("[", 1)[0] == function == target.code))

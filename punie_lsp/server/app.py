@@ -34,7 +34,7 @@ from punie_lsp.server import (
 from punie_lsp.server.capabilities import ClientCapabilities
 from punie_lsp.server.child_server import ChildServerError
 from punie_lsp.server.children import Children
-from punie_lsp.server.code_actions import ActionContext, Provider, edit
+from punie_lsp.server.code_actions import ActionContext, Provider, document_edit
 from punie_lsp.server.commands import Command
 from punie_lsp.server.diagnostic_data import ResolveData
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
@@ -413,19 +413,26 @@ async def fix_command(ls: PunieServer, *args: Any) -> dict[str, Any]:
 
 
 async def _apply_fix(ls: PunieServer, snap: Snapshot, outcome: FixOutcome) -> bool:
-    """Ask the editor to make the verified edit: one line replaced (or deleted)."""
+    """Ask the editor to make the verified edit: one line replaced (or deleted), in the
+    diagnostic's file or, for a failing test, in the code it calls."""
     proposal = outcome.proposal
     assert proposal is not None  # an offered fix has one
+    edited = _edited(ls, snap, ls.session.root / proposal.path)
+    if edited is None:
+        return False
+    uri, version, lines = edited
     codec, line, end = ls.session.codec, proposal.line, len(proposal.old) + 1
     if proposal.new:
-        where = positions.to_range(codec, snap.lines, line, 1, line, end)
+        where = positions.to_range(codec, lines, line, 1, line, end)
     else:  # the line goes, its newline with it
-        where = positions.to_range(codec, snap.lines, line, 1, line + 1, 1)
+        where = positions.to_range(codec, lines, line, 1, line + 1, 1)
     change = types.TextEdit(range=where, new_text=proposal.new)
-    workspace_edit = edit(snap, [change], ls.session.capabilities.versioned_edits)
+    versioned = ls.session.capabilities.versioned_edits
     try:
         reply = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=workspace_edit, label=outcome.title())
+            types.ApplyWorkspaceEditParams(
+                edit=document_edit(uri, version, [change], versioned), label=outcome.title()
+            )
         )
     except Exception as exc:  # a client without applyEdit answers with an error
         log.info("the editor could not apply the fix: %s", exc)
@@ -433,6 +440,23 @@ async def _apply_fix(ls: PunieServer, snap: Snapshot, outcome: FixOutcome) -> bo
     if not reply.applied:
         log.info("the editor did not apply the fix: %s", reply.failure_reason)
     return bool(reply.applied)
+
+
+def _edited(
+    ls: PunieServer, snap: Snapshot, path: Path
+) -> tuple[str, int | None, list[str]] | None:
+    """(uri, version, lines) of the file an edit goes to: its open buffer, or, where the editor
+    has not opened it, its text on disk with no version to hold the editor to."""
+    if path.resolve() == snap.path.resolve():
+        return snap.uri, snap.version, snap.lines
+    uri = path.resolve().as_uri()
+    if (buffer := ls.snapshot(uri)) is not None:
+        return buffer.uri, buffer.version, buffer.lines
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return uri, None, text.splitlines(keepends=True)
 
 
 @server.command(Command.CLEAR_FINDINGS.value)

@@ -56,13 +56,20 @@ def wanted(kind: str, only: Sequence[str] | None) -> bool:
 
 def edit(snap: Snapshot, edits: list[types.TextEdit], versioned: bool) -> types.WorkspaceEdit:
     """A versioned edit where the client takes one (it refuses it if the buffer moved on)."""
+    return document_edit(snap.uri, snap.version, edits, versioned)
+
+
+def document_edit(
+    uri: str, version: int | None, edits: list[types.TextEdit], versioned: bool
+) -> types.WorkspaceEdit:
+    """An edit of one document; version None: a file the editor has not opened."""
     if not versioned:
-        return types.WorkspaceEdit(changes={snap.uri: list(edits)})
+        return types.WorkspaceEdit(changes={uri: list(edits)})
     return types.WorkspaceEdit(
         document_changes=[
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=snap.uri, version=snap.version
+                    uri=uri, version=version
                 ),
                 edits=list(edits),
             )

@@ -50,6 +50,7 @@ class FindingData(_Data):
     findings once, from the live diagnostics (server/diagnostics.py)."""
 
     source: str  # the tool's executable: ty, ruff, pytest
+    code: str | None = None  # the finding's own code: a failing test's name
 
 
 class ResolveData(_Data):

@@ -49,7 +49,7 @@ def lsp_diagnostic(
         code=finding.text(finding.wording.diagnostic_code),
         severity=_SEVERITY[finding.severity],
         source=SOURCE,
-        data=FindingData(source=source).write(),
+        data=FindingData(source=source, code=finding.code).write(),
     )
 
 

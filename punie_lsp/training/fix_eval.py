@@ -10,8 +10,9 @@ faulted file:
 and, for every fix that would be offered, a check wider than the verification's: ty, ruff and
 the whole test suite on a copy of the project with the edit made, against the faulted
 project's own facts. Anything that got worse there is counted (the target is zero). A failing
-test's fault is listed but not asked about: its fix is in the code under test, not at the
-test's line, which is all a one-line fix may touch.
+test's fault is asked about on the failing test whose code under test (agent/under_test.py)
+holds the faulted file, as the editor's action on that test's finding asks; its fix is
+verified by the test passing.
 
     uv run punie-lsp eval-fixes [--projects 40] [--model DIR] [--adapter DIR|none]
                                 [--no-model] [--json FILE]
@@ -28,14 +29,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_lsp.agent.fixing import FixRequest, fix
+from punie_lsp.agent.fixing import TESTS, FixRequest, fix
 from punie_lsp.agent.verify import verify_ruff_fix
 from punie_lsp.model.generation import GenerateRequest, Generation, ModelError
 from punie_lsp.tools.models import RuffResult
 from punie_lsp.training import projects
 from punie_lsp.training.evaluate import FIXTURES, VENDORED
 from punie_lsp.training.facts import facts
-from punie_lsp.training.fixes import FIXED_BY, one_line_repair, reported
+from punie_lsp.training.fixes import FIXED_BY, failing_for, one_line_repair, reported
 
 Generate = Callable[[GenerateRequest], Generation]
 PROJECTS = 40  # held-out generated projects by default
@@ -80,6 +81,8 @@ def score(
 ) -> FaultScore:
     start = time.perf_counter()
     found = FaultScore(name, fault["id"], fault["tool"], fault["rule"], fault["file"])
+    if fault["tool"] == TESTS:
+        return _score_test(found, root, fault, known, generate, start)
     if fault["tool"] not in FIXED_BY:
         return found
     path, text = fault["file"], (root / fault["file"]).read_text(encoding="utf-8")
@@ -115,6 +118,41 @@ def score(
         if outcome.after is not None:
             found.model_repaired = outcome.after == fault["repaired"]
             found.worse += worse(root, path, outcome.after, known)
+    found.seconds = time.perf_counter() - start
+    return found
+
+
+def _score_test(
+    found: FaultScore,
+    root: Path,
+    fault: dict[str, Any],
+    known: dict[str, Any],
+    generate: Generate | None,
+    start: float,
+) -> FaultScore:
+    """A failing test's fault: the model asked to fix the test that fails because of it."""
+    located = failing_for(root, fault["file"], known)
+    if located is None:  # no failing test calls the faulted file's code
+        return found
+    request, failing = located
+    found.line = request.line
+    text = (root / fault["file"]).read_text(encoding="utf-8")
+    repair = one_line_repair(text, fault["repaired"])
+    found.one_line = repair is not None and (fault["file"], repair[0]) in failing.sites()
+    if generate is None:
+        return found
+    try:
+        outcome = fix(request, root, generate)
+    except ModelError as exc:
+        found.model_offered, found.model_reason = False, f"the model failed: {exc}"
+        found.seconds = time.perf_counter() - start
+        return found
+    found.model_offered, found.model_reason = outcome.offered, outcome.reason
+    found.model_reply = outcome.reply
+    if outcome.after is not None and outcome.proposal is not None:
+        edited = outcome.proposal.path
+        found.model_repaired = edited == fault["file"] and outcome.after == fault["repaired"]
+        found.worse += worse(root, edited, outcome.after, known)
     found.seconds = time.perf_counter() - start
     return found
 

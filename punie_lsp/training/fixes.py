@@ -2,23 +2,27 @@
 action asks and answered with the catalogue's own repair (training/projects.py keeps the
 original code with each fault).
 
-A fault becomes a case where its repair is one line replaced or deleted, at the line the
-real ty or ruff reports the fault's rule on, with that tool's own message. The training
-data keeps a case only where the product's own path (agent/fixing.py: the reply run in the
-sandbox, the edit verified with ty, ruff and the tests) would offer the repair; the
-evaluation (training/fix_eval.py) asks the model for the same cases on held-out projects.
+A fault becomes a case where its repair is one line replaced or deleted: for ty and ruff, at
+the line the real tool reports the fault's rule on, with that tool's own message; for a
+failing test, at a line of the code the test calls (agent/under_test.py), asked about the
+test pytest reports failing. The training data keeps a case only where the product's own
+path (agent/fixing.py: the reply run in the sandbox, the edit verified with ty, ruff and the
+tests) would offer the repair; the evaluation (training/fix_eval.py) asks the model for the
+same cases on held-out projects.
 """
 
 import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from punie_lsp import prompt
-from punie_lsp.agent.fixing import FixOutcome, FixRequest, fix, question
+from punie_lsp.agent.fixing import TESTS, FixOutcome, FixRequest, fix, question, test_question
 from punie_lsp.agent.grammar import edit_call_head
+from punie_lsp.agent.under_test import FailingTest, failing_test
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools import registry
 from punie_lsp.tools.models import Finding
@@ -33,15 +37,17 @@ class FixCase:
     root: Path
     fault: str  # the catalogue's id: "ty.invalid-assignment"
     request: FixRequest
-    line_text: str  # the line as the fault left it
+    site: tuple[str, int]  # where the repair goes: the diagnostic's line, or the code tested
+    line_text: str  # that line as the fault left it
     repair: str  # the repaired line; "" deletes it
+    asked: str  # the question, as the "fix this" action asks it
 
     def question(self) -> str:
-        return question(self.request, self.line_text)
+        return self.asked
 
     def reply(self) -> str:
         """The reply that proposes the catalogue's repair, as the edit grammar spells it."""
-        head = edit_call_head(self.request.path, self.request.line)
+        head = edit_call_head(*self.site)
         return prompt.tool_call(f"{head}{json.dumps(self.repair, ensure_ascii=False)})")
 
 
@@ -59,10 +65,14 @@ def one_line_repair(faulted: str, repaired: str) -> tuple[int, str] | None:
     return None
 
 
-def cases_in(name: str, root: Path, faults: list[dict]) -> list[FixCase]:
-    """The fix cases of one project: its ty and ruff faults with one-line repairs."""
+def cases_in(name: str, root: Path, faults: list[dict], known: dict) -> list[FixCase]:
+    """The fix cases of one project (known: its facts): its ty and ruff faults and its
+    failing tests' faults with one-line repairs."""
     found = []
     for fault in faults:
+        if fault["tool"] == TESTS:
+            found += _test_case(name, root, fault, known)
+            continue
         if fault["tool"] not in FIXED_BY:
             continue
         path = fault["file"]
@@ -77,8 +87,56 @@ def cases_in(name: str, root: Path, faults: list[dict]) -> list[FixCase]:
         request = FixRequest(
             path=path, line=line, source=fault["tool"], code=fault["rule"], message=message
         )
-        found.append(FixCase(name, root, fault["id"], request, faulted.splitlines()[line - 1], new))
+        line_text = faulted.splitlines()[line - 1]
+        asked = question(request, line_text)
+        found.append(FixCase(name, root, fault["id"], request, (path, line), line_text, new, asked))
     return found
+
+
+def _test_case(name: str, root: Path, fault: dict, known: dict) -> list[FixCase]:
+    """The case of a failing test's fault, where its repair is one line of the code the
+    failing test calls."""
+    located = failing_for(root, fault["file"], known)
+    faulted = (root / fault["file"]).read_text(encoding="utf-8")
+    repair = one_line_repair(faulted, fault["repaired"])
+    if located is None or repair is None:
+        return []
+    request, failing = located
+    line, new = repair
+    if (fault["file"], line) not in failing.sites():
+        return []
+    asked = test_question(request, failing)
+    line_text = faulted.splitlines()[line - 1]
+    return [FixCase(name, root, fault["id"], request, (fault["file"], line), line_text, new, asked)]
+
+
+def failing_for(
+    root: Path, faulted: str, known: dict[str, Any]
+) -> tuple[FixRequest, FailingTest] | None:
+    """The first failing (or erroring) test whose code under test is in the faulted file, as
+    the editor's action on its finding would ask about it."""
+    outcome = {name: "failed" for name in known["pytest"]["failed"]}
+    outcome |= {name: "error" for name in known["pytest"]["errors"]}
+    broken = {**known["pytest"]["failed"], **known["pytest"]["errors"]}
+
+    def read(path: str) -> str | None:
+        try:
+            return (root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    for test, where in sorted(broken.items()):
+        location, _, message = where.partition(" ")
+        test_file = location.rsplit(":", 1)[0]
+        failing = failing_test(root, test_file, test, read)
+        if failing is None or not any(d.path == faulted for d in failing.under_test):
+            continue
+        request = FixRequest(
+            path=test_file, line=failing.test.first, source=TESTS, code=test,
+            message=f"test {test} {outcome[test]}: {message}",  # as the finding says it
+        )  # fmt: skip
+        return request, failing
+    return None
 
 
 def reported(root: Path, path: str, tool: str, rule: str) -> tuple[BaseModel, list[Finding]]:
@@ -99,7 +157,8 @@ def cases(names: list[str]) -> list[FixCase]:
     found = []
     for name in names:
         root = projects.materialize(*projects.seed_of(name))
-        found += cases_in(name, root, projects.manifest(root)["faults"])
+        manifest = projects.manifest(root)
+        found += cases_in(name, root, manifest["faults"], manifest["facts"])
     return found
 
 
