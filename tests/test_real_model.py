@@ -244,38 +244,22 @@ async def test_punie_ask_over_lsp_with_the_real_model(cache: Path, tmp_path: Pat
             await asyncio.wait_for(pending, 60)
 
 
+@pytest.mark.parametrize("source", ["ty or ruff", "pytest"])
 def test_fix_this_with_the_real_model_offers_only_what_verifies(
-    host: ModelHost, tmp_path: Path
+    host: ModelHost, source: str
 ) -> None:
-    """The real model under the edit grammar writes one propose_edit on the diagnostic's own
-    line; what it proposes is offered only if the tools verify it, else the reason is said.
-    (Whether this model's edits fix things is measured by `punie-lsp eval-fixes`.)"""
-    from punie_lsp.agent.fixing import fix
-    from punie_lsp.training.fixes import cases
-
-    (case, *_) = cases(["heldout-4", "heldout-5", "heldout-6", "heldout-7"])
-    before = {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()}
-    outcome = fix(case.request, case.root, host.generate)
-    reply = parse(outcome.reply)
-    assert reply.kind == "tool" and reply.code is not None
-    assert reply.code.startswith(f'propose_edit("{case.request.path}", {case.request.line}, "')
-    if outcome.offered:
-        assert outcome.verification is not None and outcome.verification.target_gone
-        assert not outcome.verification.worse
-    else:
-        assert outcome.after is None and outcome.reason
-    assert {p: p.read_bytes() for p in case.root.rglob("*") if p.is_file()} == before
-
-
-def test_fix_this_on_a_failing_test_with_the_real_model(host: ModelHost, tmp_path: Path) -> None:
-    """A failing test of a held-out project: the real model under the edit grammar proposes
-    an edit to one line of the code the test calls, offered only if the test then passes and
-    nothing got worse; the project's files are never written."""
+    """The real model under the edit grammar writes one propose_edit at a site the product
+    chose: a diagnostic's own line, or for a failing test one line of the code it calls. What
+    it proposes is offered only if the tools verify it (the diagnostic gone, the test passing,
+    nothing worse), else the reason is said; the project's files are never written. (Whether
+    this model's edits fix things is measured by `punie-lsp eval-fixes`.)"""
     from punie_lsp.agent.fixing import asked, fix
     from punie_lsp.training.fixes import cases
 
     (case, *_) = [
-        c for c in cases([f"heldout-{n}" for n in range(12)]) if c.request.source == "pytest"
+        c
+        for c in cases([f"heldout-{n}" for n in range(4, 12)])
+        if (c.request.source == "pytest") == (source == "pytest")
     ]
     found = asked(case.request, case.root, lambda path: (case.root / path).read_text())
     assert not isinstance(found, str), found

@@ -14,7 +14,7 @@ import pytest
 
 from punie_lsp import prompt
 from punie_lsp.agent.loop import ask
-from punie_lsp.model.generation import GenerateRequest, ModelError
+from punie_lsp.model.generation import Cancelled, GenerateRequest, ModelError
 from punie_lsp.model.host import ModelHost, ModelSpec, make_host
 from punie_lsp.model.remote import RemoteModel
 
@@ -107,6 +107,29 @@ def test_clients_asking_at_once_each_get_their_own_answer(engine) -> None:
         own = question.split()[-1]
         assert own in reply, (question, reply)  # none mixed: each names its own path
         assert not any(p in reply for p in paths if p != own), (question, reply)
+
+
+def test_a_cancelled_answer_closes_its_stream_and_the_engine_serves_on(engine) -> None:
+    url, _ = engine
+    heard: list[str] = []
+    cancel = threading.Event()
+
+    def on_text(piece: str) -> None:
+        heard.append(piece)
+        cancel.set()  # the user cancels as the first piece arrives
+
+    long = prompt.messages("Explain, in detail and at length, what every function here does.")
+    with pytest.raises(Cancelled):
+        RemoteModel(url).generate(GenerateRequest(long, 400, (), on_text, cancel))
+    assert len(heard) == 1  # nothing read after the cancel: the stream was closed
+    assert "pytest_run" in first_reply(RemoteModel(url).generate, QUESTIONS[0])
+
+
+def test_an_engine_slower_than_the_timeout_is_a_clear_error(engine) -> None:
+    url, _ = engine
+    with pytest.raises(ModelError, match=r"sent nothing for 0\.01 s"):
+        first_reply(RemoteModel(url, timeout=0.01).generate, QUESTIONS[0])
+    assert "pytest_run" in first_reply(RemoteModel(url).generate, QUESTIONS[0])
 
 
 def test_a_killed_engine_is_a_clear_error(engine) -> None:

@@ -79,6 +79,12 @@ class RemoteModel(Backend):
             detail = exc.read()[:300].decode("utf-8", "replace").strip()
             raise ModelError(f"the model server at {self.url} said {exc.code}: {detail}") from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
+            if isinstance(exc, TimeoutError) or isinstance(
+                getattr(exc, "reason", None), TimeoutError
+            ):
+                raise ModelError(
+                    f"the model server at {self.url} sent nothing for {self.timeout:g} s"
+                ) from exc
             raise ModelError(f"the model server at {self.url} failed: {exc}") from exc
         end = time.perf_counter()
         return Generation(
