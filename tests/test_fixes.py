@@ -10,8 +10,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from punie_lsp.agent import wall
-from punie_lsp.agent.fixing import asked
-from punie_lsp.agent.grammar import edit_grammar
+from punie_lsp.agent.fixing import Asked, asked
 from punie_lsp.model.constraint import tokenizer_for
 from punie_lsp.model.embedded import embedded_model_dir
 from punie_lsp.training import data, fixes, projects
@@ -31,12 +30,12 @@ def cases() -> list[fixes.FixCase]:
     return fixes.cases(list(data.all_projects(12)))
 
 
-def sites(case: fixes.FixCase) -> list[tuple[str, int]]:
-    """Where the product lets the model's edit go for the case's request."""
+def product(case: fixes.FixCase) -> Asked:
+    """What the product asks for the case's request: the question, the sites, the grammar."""
     found = asked(case.request, case.root, lambda path: (case.root / path).read_text())
     assert not isinstance(found, str), found
-    assert found[0] == case.question()  # the question the product asks
-    return found[1]
+    assert found.question == case.question()
+    return found
 
 
 def test_each_case_is_at_the_line_the_tool_reports(cases: list[fixes.FixCase]) -> None:
@@ -59,7 +58,7 @@ def test_each_case_is_at_the_line_the_tool_reports(cases: list[fixes.FixCase]) -
             assert path == fault["file"]  # the code under test (a fixture: maybe beside)
         else:
             assert case.site == (case.request.path, case.request.line)
-        assert case.site in sites(case)
+        assert case.site in product(case).sites
 
 
 def test_each_reply_is_one_the_edit_grammar_takes(cases: list[fixes.FixCase]) -> None:
@@ -68,8 +67,7 @@ def test_each_reply_is_one_the_edit_grammar_takes(cases: list[fixes.FixCase]) ->
     assert eos is not None
     vocabulary = tokenizer_for(tokenizer, [eos])
     for case in cases:
-        grammar = edit_grammar(*sites(case))
-        matcher = llguidance.LLMatcher(vocabulary, grammar, log_level=0)
+        matcher = llguidance.LLMatcher(vocabulary, product(case).grammar, log_level=0)
         tokens = tokenizer.encode(case.reply(), add_special_tokens=False).ids
         assert matcher.try_consume_tokens(tokens) == len(tokens), case.reply()
         assert matcher.is_accepting()

@@ -76,13 +76,18 @@ def test_the_edit_grammar_leaves_only_the_new_text_open() -> None:
     vocabulary = tokenizer_for(tokenizer, [eos])
 
     def accepts(text: str) -> bool:
-        matcher = llguidance.LLMatcher(vocabulary, edit_grammar(("pkg/shapes.py", 2)), log_level=0)
+        grammar = edit_grammar(("pkg/shapes.py", 2, "    "))
+        matcher = llguidance.LLMatcher(vocabulary, grammar, log_level=0)
         assert not matcher.is_error(), matcher.get_error()
         tokens = tokenizer.encode(text, add_special_tokens=False).ids
         return matcher.try_consume_tokens(tokens) == len(tokens) and matcher.is_accepting()
 
     assert accepts(edit_reply("pkg/shapes.py", 2, "    return width * height"))
     assert accepts(edit_reply("pkg/shapes.py", 2, ""))
+    # The line keeps its indentation: another depth would break its block.
+    assert not accepts(edit_reply("pkg/shapes.py", 2, "return width * height"))
+    assert not accepts(edit_reply("pkg/shapes.py", 2, "        return width * height"))
+    assert not accepts(edit_reply("pkg/shapes.py", 2, "    "))
     assert not accepts(edit_reply("pkg/shapes.py", 3, "    return width * height"))
     assert not accepts(edit_reply("pkg/other.py", 2, "    return width * height"))
     assert not accepts(prompt.tool_call('print(read_file("pkg/shapes.py"))'))
@@ -100,7 +105,7 @@ def test_a_fix_that_verifies_is_offered(root: Path) -> None:
     assert "1 now passing" in outcome.title()
     assert files(root) == before  # verified on a copy, never written
     asked = model.requests[0]
-    assert asked.grammar == edit_grammar(("pkg/shapes.py", 2))
+    assert asked.grammar == edit_grammar(("pkg/shapes.py", 2, "    "))
     assert asked.turns[-1]["content"] == question(REQUEST, "    return str(width * height)")
 
 
@@ -162,7 +167,10 @@ def test_a_failing_test_is_asked_about_the_code_it_calls(failing_root: Path) -> 
     assert "# pkg/totals.py\n1: def total(values: list[int]) -> int:" in text
     assert "4:         result += value * 2" in text
     # The edit may go to any line of total(), and nowhere else: not the test, not shapes.py.
-    assert asked.grammar == edit_grammar(*[("pkg/totals.py", n) for n in range(1, 6)])
+    indents = ["", "    ", "    ", "        ", "    "]
+    assert asked.grammar == edit_grammar(
+        *[("pkg/totals.py", n + 1, i) for n, i in enumerate(indents)]
+    )
 
 
 @needs_wall

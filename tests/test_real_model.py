@@ -267,7 +267,7 @@ def test_fix_this_with_the_real_model_offers_only_what_verifies(
     outcome = fix(case.request, case.root, host.generate)
     reply = parse(outcome.reply)
     assert reply.kind == "tool" and reply.code is not None
-    assert any(reply.code.startswith(edit_call_head(*site)) for site in found[1]), reply.code
+    assert any(reply.code.startswith(edit_call_head(*site)) for site in found.sites), reply.code
     if outcome.offered:
         assert outcome.verification is not None and outcome.verification.target_gone
         assert not outcome.verification.worse

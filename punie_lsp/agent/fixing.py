@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -86,21 +87,34 @@ def test_question(request: FixRequest, failing: FailingTest) -> str:
     )
 
 
-def asked(
-    request: FixRequest, root: Path, read: Callable[[str], str | None]
-) -> tuple[str, list[tuple[str, int]]] | str:
-    """The question for request and the sites (file, line) its edit may go to, or why
-    there is nothing to ask."""
+class Asked(NamedTuple):
+    """What the model is asked for a fix: the question, where the edit may go (file, line)
+    and the grammar of the reply."""
+
+    question: str
+    sites: list[tuple[str, int]]
+    grammar: str
+
+
+def asked(request: FixRequest, root: Path, read: Callable[[str], str | None]) -> Asked | str:
+    """The question for request, the sites its edit may go to and the reply's grammar, or
+    why there is nothing to ask."""
     if request.source == TESTS:
         failing = failing_test(root, request.path, request.code, read)
         if failing is None:
             return f"found none of the project's code that {request.code} calls"
-        return test_question(request, failing), failing.sites()
-    text = read(request.path)
-    lines = text.splitlines() if text is not None else []
-    if not 1 <= request.line <= len(lines):
-        return f"{request.path} has no line {request.line}"
-    return question(request, lines[request.line - 1]), [(request.path, request.line)]
+        text, sites = test_question(request, failing), failing.sites()
+    else:
+        lines = (read(request.path) or "").splitlines()
+        if not 1 <= request.line <= len(lines):
+            return f"{request.path} has no line {request.line}"
+        text, sites = question(request, lines[request.line - 1]), [(request.path, request.line)]
+    return Asked(text, sites, edit_grammar(*[(p, n, _indent(read, p, n)) for p, n in sites]))
+
+
+def _indent(read: Callable[[str], str | None], path: str, line: int) -> str:
+    text = (read(path) or "").splitlines()[line - 1]
+    return text[: len(text) - len(text.lstrip())]
 
 
 def propose(
@@ -117,9 +131,8 @@ def propose(
     found = asked(request, root, read)
     if isinstance(found, str):
         return "", found
-    text, sites = found
+    text, sites, grammar = found
     turns = prompt.messages(text)
-    grammar = edit_grammar(*sites)
     cancel = cancel or threading.Event()
     reply = generate(GenerateRequest(turns, MAX_TOKENS, prompt.STOP, None, cancel, grammar)).text
     parsed = parse(reply)

@@ -204,17 +204,24 @@ def edit_call_head(path: str, line: int) -> str:
     return f"{tool}({json.dumps(path, ensure_ascii=False)}, {int(line)}, "
 
 
-def edit_grammar(*sites: tuple[str, int]) -> str:
+def edit_grammar(*sites: tuple[str, int, str]) -> str:
     """The grammar of the reply to a "fix this" question: one propose_edit call on one of the
-    sites (file, line) written out in full, so only the choice among them and the line's new
-    text are the model's. A diagnostic of ty or ruff has one site, its own line; a failing
-    test has the lines of the code it calls (agent/under_test.py)."""
+    sites (file, line, that line's indentation), written out in full up to the new text,
+    which keeps the line's indentation or is "" (the line deleted). So the model chooses
+    among the sites and writes the new code, nothing else: a small model copies indentation
+    badly, and a replaced line at another depth breaks its block. A diagnostic of ty or ruff
+    has one site, its own line; a failing test has the lines of the code it calls
+    (agent/under_test.py)."""
     assert sites, "an edit needs a site"
-    heads = " | ".join(_literal(f"{CALL_OPEN}\n{edit_call_head(p, n)}") for p, n in sites)
+    heads = []
+    for path, line, indent in sites:
+        head = _literal(f"{CALL_OPEN}\n{edit_call_head(path, line)}")
+        opened = _literal(json.dumps(indent, ensure_ascii=False)[:-1])  # the string, opened
+        heads.append(f"{head} ({_literal(chr(34) * 2)} | {opened} TEXT)")
     return f"""%llguidance {{}}
-start: head STRING {_literal(")" + chr(10) + CALL_CLOSE)}
-head: {heads}
-STRING: /"([^"\\\\\\n]|\\\\.)*"/
+start: edit {_literal(")" + chr(10) + CALL_CLOSE)}
+edit: {" | ".join(heads)}
+TEXT: /([^"\\\\\\n \\t]|\\\\.)([^"\\\\\\n]|\\\\.)*"/
 """
 
 
