@@ -1,10 +1,12 @@
 """Prompt-lookup drafts (model/lookup.py): what is guessed. That the output stays the greedy
 output whatever is guessed is checked on the real model in tests/test_real_model.py."""
 
+from pathlib import Path
+
 import mlx.core as mx
 import pytest
 
-from punie_lsp.model.lookup import ReplyIndex, draft, generate, index_replies
+from punie_lsp.model.lookup import ReplyIndex, cached_index, draft, generate, index_replies
 
 
 def test_draft_follows_the_latest_repeat_of_the_tail() -> None:
@@ -131,3 +133,20 @@ def test_the_reply_guess_goes_first_where_it_matches_as_long() -> None:
     index = index_replies([[1, 2, 3, 10, 11, 12, 0, 0, 0, 0]])
     _, oracle = _run(TEXT[3:], index)
     assert oracle.passes == 1
+
+
+def test_the_reply_index_is_read_back_from_the_cache(tmp_path: Path) -> None:
+    replies = [[5, 6, 7, 8], [5, 6, 9]]
+    built: list[int] = []
+
+    def build() -> ReplyIndex:
+        built.append(1)
+        return index_replies(replies, head=[1, 2])
+
+    first = cached_index(b"replies v1", build, tmp_path)
+    assert cached_index(b"replies v1", build, tmp_path) == first == build()
+    assert len(built) == 2  # the second call read the file; the third was ours
+    assert cached_index(b"replies v2", build, tmp_path) == first and len(built) == 3
+    for stored in tmp_path.iterdir():
+        stored.write_bytes(b"not an index")  # a damaged cache is rebuilt, never trusted
+    assert cached_index(b"replies v1", build, tmp_path) == first and len(built) == 4

@@ -166,19 +166,28 @@ class ModelHost(Backend):
         n-gram for drafting and, where the file has the training questions too, learnt from
         to guess a question's whole reply."""
         from punie_lsp.model import replies
-        from punie_lsp.model.lookup import index_replies
+        from punie_lsp.model.lookup import DRAFT_TOKENS, INDEX_NGRAM, cached_index, index_replies
         from punie_lsp.model.recall import build
 
         if not path.is_file():
             return
         try:
+            raw = path.read_bytes()
             known = replies.read(path)
         except (OSError, ValueError, TypeError) as exc:
             log.warning("ignoring %s: %s", path, exc)  # drafts are an optimization only
             self.replies, self.recall = {}, None
             return
-        encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in known.calls()]
-        self.replies = index_replies(encoded, head=self._reply_head())
+        calls, head = known.calls(), self._reply_head()
+
+        def index() -> dict:
+            encoded = [self._tokenizer.encode(r, add_special_tokens=False) for r in calls]
+            return index_replies(encoded, head=head)
+
+        # What the index depends on: the file, and how this tokenizer reads replies.
+        probe = self._tokenizer.encode("\n".join(calls[:3]), add_special_tokens=False)
+        key = repr((raw, head, list(probe), INDEX_NGRAM, DRAFT_TOKENS)).encode()
+        self.replies = cached_index(key, index)
         self.recall = build(known.pairs()) if known.questions else None
 
     def _reply_guess(self, turns: Sequence[dict[str, str]]) -> list[int]:
