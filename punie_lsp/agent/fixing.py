@@ -24,14 +24,13 @@ from punie_lsp.agent.grammar import edit_grammar
 from punie_lsp.agent.parse import parse
 from punie_lsp.agent.sandbox import Limits, run_code
 from punie_lsp.agent.under_test import FailingTest, failing_test
-from punie_lsp.agent.verify import Target, Verification, verify
+from punie_lsp.agent.verify import TESTS, Target, Verification, verify
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools.edits import apply
 from punie_lsp.tools.models import EditProposal
 
 Generate = Callable[[GenerateRequest], Generation]
 MAX_TOKENS = 96  # one line of code and the call around it
-TESTS = "pytest"  # the source of a failing test's request
 
 
 class FixRequest(BaseModel):
@@ -109,12 +108,28 @@ def asked(request: FixRequest, root: Path, read: Callable[[str], str | None]) ->
         if not 1 <= request.line <= len(lines):
             return f"{request.path} has no line {request.line}"
         text, sites = question(request, lines[request.line - 1]), [(request.path, request.line)]
-    return Asked(text, sites, edit_grammar(*[(p, n, _indent(read, p, n)) for p, n in sites]))
+    lines = {path: (read(path) or "").splitlines() for path in {p for p, _ in sites}}
+    return Asked(text, sites, edit_grammar(*[(p, n, _indent(lines[p][n - 1])) for p, n in sites]))
 
 
-def _indent(read: Callable[[str], str | None], path: str, line: int) -> str:
-    text = (read(path) or "").splitlines()[line - 1]
-    return text[: len(text) - len(text.lstrip())]
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def reader(root: Path, buffers: Mapping[str, str] | None = None) -> Callable[[str], str | None]:
+    """A workspace-relative file's text: the editor's buffer (buffers: by absolute path) where
+    it has one, else the disk's; None where it cannot be read as UTF-8."""
+
+    def read(path: str) -> str | None:
+        where = str((root / path).resolve())
+        try:
+            if buffers is not None and where in buffers:
+                return buffers[where]
+            return Path(where).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return read
 
 
 def propose(
@@ -138,7 +153,8 @@ def propose(
     parsed = parse(reply)
     if parsed.kind != "tool" or parsed.code is None:
         return reply, "the model proposed no edit"
-    overlay = {str((root / p).resolve()): t for p, _ in sites if (t := read(p)) is not None}
+    paths = {p for p, _ in sites}
+    overlay = {str((root / p).resolve()): t for p in paths if (t := read(p)) is not None}
     ran = run_code(parsed.code, root, limits, overlay, cancel)
     if ran.error is not None:
         return reply, f"the proposed edit did not run: {ran.error}"
@@ -176,14 +192,7 @@ def fix(
     buffers = dict(others or {})
     if text is not None:
         buffers[str((root / request.path).resolve())] = text
-
-    def read(path: str) -> str | None:
-        where = str((root / path).resolve())
-        try:
-            return buffers[where] if where in buffers else Path(where).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
+    read = reader(root, buffers)
     if read(request.path) is None:
         outcome.reason = f"{request.path} could not be read as UTF-8 text"
         return outcome

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from punie_lsp.tools.paths import walk
+from punie_lsp.tools.pytest import is_source
 
 MAX_FILES = 2000
 MAX_FILE_BYTES = 200_000
@@ -76,7 +77,7 @@ def failing_test(root: Path, test_path: str, test_name: str, read: Read) -> Fail
             if n.name in wanted and not (path == test_path and n.name == function)
         ]
     # The order the test names them in, code under test (not tests or conftest) first.
-    found.sort(key=lambda d: (_is_test_code(d.path), wanted.index(d.name)))
+    found.sort(key=lambda d: (not is_source(d.path), wanted.index(d.name)))
     chosen, total = [], 0
     for definition in found[:MAX_DEFINITIONS]:
         if total + len(definition.lines) > MAX_LINES:
@@ -140,8 +141,3 @@ def _project_files(root: Path, test_path: str) -> list[str]:
             if len(found) >= MAX_FILES:
                 return found
     return found if test_path in found else [*found, test_path]
-
-
-def _is_test_code(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")

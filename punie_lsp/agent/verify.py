@@ -49,6 +49,9 @@ class TestChange(BaseModel):
     after: str | None
 
 
+TESTS = "pytest"  # a Target's source for a failing test
+
+
 class Target(BaseModel):
     """The diagnostic the edit is meant to fix: a rule of ty or ruff, or a failing test (source
     "pytest", code the test's name, file its test file), fixed when that test passes."""
@@ -184,7 +187,7 @@ def _compare(
         if tests_before.get(name) != tests_after.get(name)
     ]
     gone = None
-    if target is not None and target.source == "pytest":
+    if target is not None and target.source == TESTS:
         outcomes = [
             (tests_before.get(name), tests_after.get(name))
             for name in tests_before

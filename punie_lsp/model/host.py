@@ -186,7 +186,7 @@ class ModelHost(Backend):
 
         # What the index depends on: the file, and how this tokenizer reads replies.
         probe = self._tokenizer.encode("\n".join(calls[:3]), add_special_tokens=False)
-        key = repr((raw, head, list(probe), INDEX_NGRAM, DRAFT_TOKENS)).encode()
+        key = raw + repr((head, list(probe), INDEX_NGRAM, DRAFT_TOKENS)).encode()
         self.replies = cached_index(key, index)
         self.recall = build(known.pairs()) if known.questions else None
 

@@ -151,7 +151,7 @@ def pytest_run(
     selects (testpaths)."""
     root, target = locate(path, cwd)
     selected: list[str] = []
-    if target is not None and _is_source(target):
+    if target is not None and is_source(target):
         selected = tests_for(root, target)
         if not selected:
             why = f"no test file imports {'.'.join(_module(target))} or is named after it"
@@ -179,7 +179,8 @@ def pytest_run(
 TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
 
 
-def _is_source(target: str) -> bool:
+def is_source(target: str) -> bool:
+    """Whether target is a module of the code, not a test file or conftest.py."""
     name = Path(target).name
     return name.endswith(".py") and not TEST_FILE.match(name) and name != "conftest.py"
 

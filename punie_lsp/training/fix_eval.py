@@ -107,17 +107,7 @@ def score(
             path=path, line=finding.line, source=fault["tool"], code=fault["rule"],
             message=finding.message,
         )  # fmt: skip
-        try:
-            outcome = fix(request, root, generate, text=text)
-        except ModelError as exc:  # one failed generation is one fault not fixed, not the run
-            found.model_offered, found.model_reason = False, f"the model failed: {exc}"
-            found.seconds = time.perf_counter() - start
-            return found
-        found.model_offered, found.model_reason = outcome.offered, outcome.reason
-        found.model_reply = outcome.reply
-        if outcome.after is not None:
-            found.model_repaired = outcome.after == fault["repaired"]
-            found.worse += worse(root, path, outcome.after, known)
+        _ask_model(found, request, root, fault, known, generate)
     found.seconds = time.perf_counter() - start
     return found
 
@@ -139,22 +129,33 @@ def _score_test(
     text = (root / fault["file"]).read_text(encoding="utf-8")
     repair = one_line_repair(text, fault["repaired"])
     found.one_line = repair is not None and (fault["file"], repair[0]) in failing.sites()
-    if generate is None:
-        return found
+    if generate is not None:
+        _ask_model(found, request, root, fault, known, generate)
+    found.seconds = time.perf_counter() - start
+    return found
+
+
+def _ask_model(
+    found: FaultScore,
+    request: FixRequest,
+    root: Path,
+    fault: dict[str, Any],
+    known: dict[str, Any],
+    generate: Generate,
+) -> None:
+    """The model's fix for request, as the editor's action asks it, scored into found; an
+    offered one is checked on the whole project."""
     try:
         outcome = fix(request, root, generate)
-    except ModelError as exc:
+    except ModelError as exc:  # one failed generation is one fault not fixed, not the run
         found.model_offered, found.model_reason = False, f"the model failed: {exc}"
-        found.seconds = time.perf_counter() - start
-        return found
+        return
     found.model_offered, found.model_reason = outcome.offered, outcome.reason
     found.model_reply = outcome.reply
     if outcome.after is not None and outcome.proposal is not None:
-        edited = outcome.proposal.path
+        edited = outcome.proposal.path  # a failing test's fix may be in another file
         found.model_repaired = edited == fault["file"] and outcome.after == fault["repaired"]
         found.worse += worse(root, edited, outcome.after, known)
-    found.seconds = time.perf_counter() - start
-    return found
 
 
 def worse(root: Path, path: str, after: str, known: dict[str, Any]) -> list[str]:

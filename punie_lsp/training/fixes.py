@@ -20,7 +20,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from punie_lsp import prompt
-from punie_lsp.agent.fixing import TESTS, FixOutcome, FixRequest, fix, question, test_question
+from punie_lsp.agent.fixing import (
+    TESTS,
+    FixOutcome,
+    FixRequest,
+    fix,
+    question,
+    reader,
+    test_question,
+)
 from punie_lsp.agent.grammar import edit_call_head
 from punie_lsp.agent.under_test import FailingTest, failing_test
 from punie_lsp.model.generation import GenerateRequest, Generation
@@ -115,16 +123,9 @@ def failing_for(
 ) -> tuple[FixRequest, FailingTest] | None:
     """The first failing (or erroring) test whose code under test is in the faulted file, as
     the editor's action on its finding would ask about it."""
-    outcome = {name: "failed" for name in known["pytest"]["failed"]}
-    outcome |= {name: "error" for name in known["pytest"]["errors"]}
-    broken = {**known["pytest"]["failed"], **known["pytest"]["errors"]}
-
-    def read(path: str) -> str | None:
-        try:
-            return (root / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
+    failed = known["pytest"]["failed"]
+    broken = {**failed, **known["pytest"]["errors"]}
+    read = reader(root)
     for test, where in sorted(broken.items()):
         location, _, message = where.partition(" ")
         test_file = location.rsplit(":", 1)[0]
@@ -133,7 +134,7 @@ def failing_for(
             continue
         request = FixRequest(
             path=test_file, line=failing.test.first, source=TESTS, code=test,
-            message=f"test {test} {outcome[test]}: {message}",  # as the finding says it
+            message=f"test {test} {'failed' if test in failed else 'error'}: {message}",
         )  # fmt: skip
         return request, failing
     return None
