@@ -66,7 +66,7 @@ WEIGHTS = {
     "read.length": 0.5,
     "read.whole": 0.6,
     "types+lint": 1.5,
-    "health": 1.0,
+    "health": 1.5,
     "types+source": 0.7,
 }
 

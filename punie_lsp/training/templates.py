@@ -426,6 +426,13 @@ INTENTS: tuple[Intent, ...] = (
             "How is the {project} project doing? Tests, types, lint.",
             "Run all checks on the {project} project.",
             "Overall status of the code: tests, ty and ruff.",
+            # Beside types+lint's wording, so that naming the tests is what tells them apart.
+            "Check the project for failing tests, type errors and lint problems.",
+            "Any failing tests, type errors or lint issues?",
+            "Run the tests, then check types and lint.",
+            "Is everything green: tests, ty and ruff?",
+            "Run pytest, ty and ruff on the project.",
+            "Tests, type errors and lint violations: how does the code look?",
         ),
     ),
     Intent(
