@@ -103,6 +103,44 @@ def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
     assert cached.text == plain[: len(cached.text)]
 
 
+def test_the_system_prompts_cache_is_read_back_from_disk(
+    host: ModelHost, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_lsp.model import host as hosting
+
+    saved = list((cache / "punie-lsp" / "prefixes").glob("*.safetensors"))
+    assert len(saved) == 1  # written by the first load (the fixture's)
+    read: list[bool] = []
+    real_read = hosting._read_prefix
+
+    def recorded(path: Path, length: int) -> object:
+        found = real_read(path, length)
+        read.append(found is not None)
+        return found
+
+    monkeypatch.setattr(hosting, "_read_prefix", recorded)
+    again = ModelHost().start()
+    again.wait_loaded(600)
+    try:
+        assert read == [True] and again._prefix == host._prefix
+        turns = prompt.messages(QUESTION)
+        from_disk = again.generate(GenerateRequest(turns, 40, prompt.STOP))
+        computed = host.generate(GenerateRequest(turns, 40, prompt.STOP))
+        assert from_disk.cached_tokens == computed.cached_tokens > 0
+        assert from_disk.text == computed.text
+    finally:
+        again.stop()
+
+
+def test_a_damaged_system_prompt_cache_is_computed_again(tmp_path: Path) -> None:
+    from punie_lsp.model.host import _read_prefix
+
+    damaged = tmp_path / "prefix.safetensors"
+    damaged.write_bytes(b"not a safetensors file")
+    assert _read_prefix(damaged, 70) is None
+    assert _read_prefix(tmp_path / "absent.safetensors", 70) is None
+
+
 @pytest.mark.parametrize(
     "question",
     [

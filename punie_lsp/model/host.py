@@ -8,6 +8,7 @@ with prompt-lookup drafts verified several tokens per pass (model/lookup.py).
 """
 
 import contextlib
+import hashlib
 import logging
 import os
 import queue
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from punie_lsp import prompt
+from punie_lsp.cache import cache_dir
 from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation, ModelError
 from punie_lsp.model.recall import Recall
 
@@ -74,6 +76,7 @@ class ModelHost(Backend):
         self._tokenizer: Any = None
         self._cache: Any = None
         self._prefix: list[int] = []
+        self._weights: list[tuple[str, int, int]] = []  # what the model was loaded from
         self._grammar_tokenizer: Any = None  # llguidance's index of the vocabulary
 
     def start(self) -> "ModelHost":
@@ -150,6 +153,7 @@ class ModelHost(Backend):
             adapter = None
         self.on_status("loading the model")
         model, tokenizer, *_ = load(path, adapter_path=adapter)
+        self._weights = _weight_files(path, adapter)
         if adapter is not None:
             _fuse_adapter(model)
         self._model, self._tokenizer = model, tokenizer
@@ -222,9 +226,15 @@ class ModelHost(Backend):
         if not can_trim_prompt_cache(cache):
             return  # a model whose cache cannot be rewound gets no shared prefix
         self._prefix = self._encode(prompt.system_prefix(self._tokenizer))
+        saved = _saved_prefix(self._weights, self._prefix) if self._weights else None
+        if saved is not None and (loaded := _read_prefix(saved, len(self._prefix))) is not None:
+            self._cache = loaded
+            return
         self._model(mx.array(self._prefix)[None], cache=cache)
         mx.eval([c.state for c in cache])
         self._cache = cache
+        if saved is not None:
+            _write_prefix(saved, cache)
 
     def _index_vocabulary(self) -> None:
         from punie_lsp.model.constraint import tokenizer_for
@@ -302,6 +312,50 @@ class ModelHost(Backend):
             result.constraint_seconds = constraint.seconds
             result.constraint_build_seconds = constraint.build_seconds
         return result
+
+
+def _weight_files(model: str, adapter: str | None) -> list[tuple[str, int, int]]:
+    """The files the weights came from, each as (path, size, modification time)."""
+    files = sorted(Path(model).glob("*.safetensors"))
+    if adapter is not None:
+        files += sorted(Path(adapter).glob("*.safetensors"))
+    return [(str(f), (st := f.stat()).st_size, st.st_mtime_ns) for f in files]
+
+
+def _saved_prefix(weights: list[tuple[str, int, int]], prefix: list[int]) -> Path:
+    """Where the system prompt's keys and values for these weights are kept: computing them
+    is a forward pass over the whole system prompt at every load."""
+    from importlib.metadata import version
+
+    key = repr((weights, prefix, version("mlx"), version("mlx-lm"))).encode()
+    return cache_dir("prefixes") / f"{hashlib.sha256(key).hexdigest()[:24]}.safetensors"
+
+
+def _read_prefix(saved: Path, length: int) -> list[Any] | None:
+    """The saved cache, if it is whole and of this prefix's length; the file is only ever a
+    shortcut, so anything else means computing it again."""
+    from mlx_lm.models.cache import load_prompt_cache
+
+    if not saved.is_file():
+        return None
+    try:
+        cache = load_prompt_cache(str(saved))
+    except Exception:  # a partial or foreign file
+        log.debug("ignoring %s", saved, exc_info=True)
+        return None
+    return cache if cache and all(c.offset == length for c in cache) else None
+
+
+def _write_prefix(saved: Path, cache: list[Any]) -> None:
+    from mlx_lm.models.cache import save_prompt_cache
+
+    partial = saved.with_name(f"{saved.stem}.{os.getpid()}.partial.safetensors")
+    try:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        save_prompt_cache(str(partial), cache)
+        partial.replace(saved)  # whole or not at all: another process may be reading
+    except OSError:
+        log.debug("could not keep the system prompt's cache", exc_info=True)  # read-only
 
 
 def _fuse_adapter(model: Any) -> None:
