@@ -1,17 +1,22 @@
-"""How long punie-lsp takes from a keystroke to diagnostics, against the bare executables.
+"""How long punie-lsp takes from a keystroke to diagnostics, against the tools' own servers.
 
 For each file (the small test fixture and a generated 5,000-line module) and each source:
 
 - ours: from sending `textDocument/didChange` to receiving `publishDiagnostics` for that
   version, with only that source on and `debounceMs` 0 (the debounce is a deliberate wait,
   not overhead);
-- peer: `ruff check --stdin-filename F -` on the same text, or `ty check F` on the same text
-  saved to disk, as a fresh process, the way a user runs them.
+- peer (the default, `--peer server`): `ruff server` or `ty server` spoken to directly, as an
+  editor running the tool's own server would: the same didChange, then a pull
+  (`textDocument/diagnostic`) for the file, timed from the change to the answer;
+- `--peer process`: `ruff check --stdin-filename F -` on the same text, or `ty check F` on the
+  same text saved to disk, as a fresh process, the way a user runs them by hand.
 
-Runs alternate ours and peer so machine noise hits both; medians and their ratio are
-printed as a markdown table for docs/performance.md.
+Edits are what an editor sends with incremental sync: the last line replaced (`--sync
+full`: the whole text each time). Runs alternate ours and the peer so machine noise hits
+both; medians and their ratio are printed as a markdown table for docs/performance.md.
+(Edits while the model loads in the background: bench/startup.py.)
 
-    uv run python bench/diagnostics.py [--runs 30]
+    uv run python bench/diagnostics.py [--runs 30] [--peer server|process] [--sync full]
 """
 
 import argparse
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "project"
@@ -68,7 +74,21 @@ def big_module(lines: int = 5000) -> str:
     return "\n".join(out) + "\n"
 
 
-class Session:
+Edit = dict[str, Any]
+
+
+def edit(text: str, i: int, ranged: bool) -> tuple[str, Edit]:
+    """The i-th edit of text: a comment line replacing the last one, as a change event."""
+    new_line = f"# edit {i}\n"
+    if not ranged:
+        return text + new_line, {"text": text + new_line}
+    last = text.count("\n")  # text ends with a newline: the edit line is line `last`
+    end = {"line": last + 1, "character": 0} if i > 0 else {"line": last, "character": 0}
+    change = {"range": {"start": {"line": last, "character": 0}, "end": end}, "text": new_line}
+    return text + new_line, change
+
+
+class Ours:
     """A punie-lsp server with one document open, timed from didChange to publish.
 
     The client is plain JSON-RPC over the pipes (startup.Rpc), parsing with json.loads as an
@@ -76,8 +96,9 @@ class Session:
     protocol's.
     """
 
-    def __init__(self, path: Path, sources: dict[str, bool], text: str) -> None:
-        self.path, self.sources, self.text = path, sources, text
+    def __init__(self, path: Path, source: str, text: str) -> None:
+        self.path, self.text = path, text
+        self.sources = {"ruff": source == "ruff", "ty": source == "ty"}
         self.uri = path.as_uri()
         self.version = 1
         self.rpc: Rpc | None = None
@@ -85,15 +106,9 @@ class Session:
     async def start(self, state: Path) -> None:
         env = dict(os.environ, XDG_STATE_HOME=str(state))
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "punie_lsp",
-            "serve",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env=env,
-            limit=2**24,
-        )
+            sys.executable, "-m", "punie_lsp", "serve",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**24,
+        )  # fmt: skip
         self.rpc = rpc = Rpc(proc)
         # The model stays off: its loading would compete for the CPU with what is measured.
         options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
@@ -106,17 +121,14 @@ class Session:
         rpc.send("textDocument/didOpen", {"textDocument": doc})
         await self._published(1)
 
-    async def change(self, text: str) -> tuple[float, int]:
+    async def change(self, change: Edit) -> tuple[float, int]:
         """Seconds from didChange to the published diagnostics, and how many there were."""
         self.version += 1
         assert self.rpc is not None
         start = time.perf_counter()
+        document = {"uri": self.uri, "version": self.version}
         self.rpc.send(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": self.uri, "version": self.version},
-                "contentChanges": [{"text": text}],
-            },
+            "textDocument/didChange", {"textDocument": document, "contentChanges": [change]}
         )
         found = await self._published(self.version)
         return time.perf_counter() - start, found
@@ -137,7 +149,60 @@ class Session:
         await self.rpc.close()
 
 
-def peer(source: str, path: Path, text: str) -> float:
+class ToolServer:
+    """`ruff server` or `ty server` spoken to directly: the same change, then a pull."""
+
+    def __init__(self, path: Path, source: str, text: str) -> None:
+        self.path, self.source, self.text = path, source, text
+        self.uri = path.as_uri()
+        self.version = 1
+        self.rpc: Rpc | None = None
+        self._id = 10
+
+    async def start(self, state: Path) -> None:
+        root = self.path.parent.parent
+        proc = await asyncio.create_subprocess_exec(
+            str(BIN / self.source), "server",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL, cwd=root, limit=2**24,
+        )  # fmt: skip
+        self.rpc = rpc = Rpc(proc)
+        caps = {"textDocument": {"diagnostic": {}}, "workspace": {"configuration": True}}
+        init = {"processId": None, "rootUri": root.as_uri(), "capabilities": caps}
+        rpc.send("initialize", init, id=1)
+        await rpc.until(lambda m: m.get("id") == 1)
+        rpc.send("initialized", {})
+        doc = {"uri": self.uri, "languageId": "python", "version": 1, "text": self.text}
+        rpc.send("textDocument/didOpen", {"textDocument": doc})
+        await self._pull()
+
+    async def change(self, change: Edit) -> tuple[float, int]:
+        self.version += 1
+        assert self.rpc is not None
+        start = time.perf_counter()
+        document = {"uri": self.uri, "version": self.version}
+        self.rpc.send(
+            "textDocument/didChange", {"textDocument": document, "contentChanges": [change]}
+        )
+        found = await self._pull()
+        return time.perf_counter() - start, found
+
+    async def _pull(self) -> int:
+        assert self.rpc is not None
+        self._id += 1
+        ask = self._id
+        self.rpc.send("textDocument/diagnostic", {"textDocument": {"uri": self.uri}}, id=ask)
+        answer = await self.rpc.until(lambda m: m.get("id") == ask)
+        items = answer["result"]["items"]
+        # ty's server adds hints without a code, which we leave out as `ty check` does.
+        return len([d for d in items if d.get("code") is not None])
+
+    async def stop(self) -> None:
+        assert self.rpc is not None
+        await self.rpc.close()
+
+
+def process(source: str, path: Path, text: str) -> float:
     """Seconds for the bare executable on the same text, as a fresh process."""
     root = path.parent.parent
     start = time.perf_counter()
@@ -153,24 +218,37 @@ def peer(source: str, path: Path, text: str) -> float:
     return time.perf_counter() - start
 
 
-async def measure(source: str, path: Path, text: str, runs: int, state: Path) -> dict[str, float]:
-    session = Session(path, {"ruff": source == "ruff", "ty": source == "ty"}, text)
-    await session.start(state)
-    ours: list[float] = []
+async def measure(
+    source: str, path: Path, text: str, args: argparse.Namespace, state: Path
+) -> dict[str, float]:
+    ours = Ours(path, source, text)
+    peer = ToolServer(path, source, text) if args.peer == "server" else None
+    await ours.start(state)
+    if peer is not None:
+        await peer.start(state)
+    times: list[float] = []
     theirs: list[float] = []
     found = 0
+    ranged = args.sync == "ranged"
     try:
-        for i in range(runs + 3):  # the first 3 warm caches and are dropped
-            edited = f"{text}# edit {i}\n"
-            took, found = await session.change(edited)
-            bare = peer(source, path, edited)
+        for i in range(args.runs + 3):  # the first 3 warm caches and are dropped
+            edited, change = edit(text, i, ranged)
+            took, found = await ours.change(change)
+            if peer is not None:
+                bare, peer_found = await peer.change(change)
+                if peer_found != found:
+                    raise SystemExit(f"{source}: we found {found}, the peer {peer_found}")
+            else:
+                bare = process(source, path, edited)
             if i >= 3:
-                ours.append(took)
+                times.append(took)
                 theirs.append(bare)
     finally:
-        await session.stop()
+        await ours.stop()
+        if peer is not None:
+            await peer.stop()
     return {
-        "ours": statistics.median(ours),
+        "ours": statistics.median(times),
         "peer": statistics.median(theirs),
         "diagnostics": found,
     }
@@ -179,7 +257,15 @@ async def measure(source: str, path: Path, text: str, runs: int, state: Path) ->
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--peer", choices=("server", "process"), default="server")
+    parser.add_argument("--sync", choices=("ranged", "full"), default="ranged")
     args = parser.parse_args()
+    names = {
+        ("server", "ruff"): "`ruff server`",
+        ("server", "ty"): "`ty server`",
+        ("process", "ruff"): "`ruff check -`",
+        ("process", "ty"): "`ty check`",
+    }
     with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
         project = Path(tmp) / "project"
         shutil.copytree(FIXTURE, project)
@@ -187,18 +273,22 @@ async def main() -> None:
         big = project / "pkg" / "big.py"
         big.write_text(big_module(), encoding="utf-8")
         files = [("small", small), ("5,000 lines", big)]
-        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each, "
+            f"{args.sync} edits"
+        )
         print()
         print("| file | source | diagnostics | ours (ms) | peer | peer (ms) | ours / peer |")
         print("|---|---|---|---|---|---|---|")
         for label, path in files:
             text = path.read_text(encoding="utf-8")
-            for source, peer_name in (("ruff", "`ruff check -`"), ("ty", "`ty check`")):
-                row = await measure(source, path, text, args.runs, Path(tmp) / "state")
+            for source in ("ruff", "ty"):
+                row = await measure(source, path, text, args, Path(tmp) / "state")
                 print(
                     f"| {label} ({text.count(chr(10))} lines) | {source} | "
-                    f"{row['diagnostics']:.0f} | {row['ours'] * 1000:.1f} | {peer_name} | "
-                    f"{row['peer'] * 1000:.1f} | {row['ours'] / row['peer']:.2f} |",
+                    f"{row['diagnostics']:.0f} | {row['ours'] * 1000:.1f} | "
+                    f"{names[args.peer, source]} | {row['peer'] * 1000:.1f} | "
+                    f"{row['ours'] / row['peer']:.2f} |",
                     flush=True,
                 )
 
