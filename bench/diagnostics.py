@@ -88,41 +88,27 @@ def edit(text: str, i: int, ranged: bool) -> tuple[str, Edit]:
     return text + new_line, change
 
 
-class Ours:
-    """A punie-lsp server with one document open, timed from didChange to publish.
+class Client:
+    """One document open in a language server, edited as an editor edits it; subclasses say
+    how the server is started and how its diagnostics for a version arrive."""
 
-    The client is plain JSON-RPC over the pipes (startup.Rpc), parsing with json.loads as an
-    editor parses with its own native JSON reader, so the figure is the server's and the
-    protocol's.
-    """
-
-    def __init__(self, path: Path, source: str, text: str) -> None:
+    def __init__(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
-        self.sources = {"ruff": source == "ruff", "ty": source == "ty"}
         self.uri = path.as_uri()
         self.version = 1
         self.rpc: Rpc | None = None
 
-    async def start(self, state: Path) -> None:
-        env = dict(os.environ, XDG_STATE_HOME=str(state))
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "punie_lsp", "serve",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**24,
-        )  # fmt: skip
-        self.rpc = rpc = Rpc(proc)
-        # The model stays off: its loading would compete for the CPU with what is measured.
-        options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
-        root = self.path.parent.parent.as_uri()
-        init = {"processId": None, "rootUri": root, "capabilities": {}}
-        rpc.send("initialize", {**init, "initializationOptions": options}, id=1)
+    async def _initialize(self, rpc: Rpc, params: dict[str, Any]) -> None:
+        self.rpc = rpc
+        rpc.send("initialize", params, id=1)
         await rpc.until(lambda m: m.get("id") == 1)
         rpc.send("initialized", {})
         doc = {"uri": self.uri, "languageId": "python", "version": 1, "text": self.text}
         rpc.send("textDocument/didOpen", {"textDocument": doc})
-        await self._published(1)
+        await self._diagnostics(1)
 
     async def change(self, change: Edit) -> tuple[float, int]:
-        """Seconds from didChange to the published diagnostics, and how many there were."""
+        """Seconds from didChange to the diagnostics of that version, and how many there were."""
         self.version += 1
         assert self.rpc is not None
         start = time.perf_counter()
@@ -130,10 +116,42 @@ class Ours:
         self.rpc.send(
             "textDocument/didChange", {"textDocument": document, "contentChanges": [change]}
         )
-        found = await self._published(self.version)
+        found = await self._diagnostics(self.version)
         return time.perf_counter() - start, found
 
-    async def _published(self, version: int) -> int:
+    async def _diagnostics(self, version: int) -> int:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        assert self.rpc is not None
+        await self.rpc.close()
+
+
+class Ours(Client):
+    """punie-lsp, its diagnostics pushed with the version.
+
+    The client is plain JSON-RPC over the pipes (startup.Rpc), parsing with json.loads as an
+    editor parses with its own native JSON reader, so the figure is the server's and the
+    protocol's.
+    """
+
+    def __init__(self, path: Path, source: str, text: str) -> None:
+        super().__init__(path, text)
+        self.sources = {"ruff": source == "ruff", "ty": source == "ty"}
+
+    async def start(self, state: Path) -> None:
+        env = dict(os.environ, XDG_STATE_HOME=str(state))
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "punie_lsp", "serve",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**24,
+        )  # fmt: skip
+        # The model stays off: its loading would compete for the CPU with what is measured.
+        options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
+        root = self.path.parent.parent.as_uri()
+        init = {"processId": None, "rootUri": root, "capabilities": {}}
+        await self._initialize(Rpc(proc), {**init, "initializationOptions": options})
+
+    async def _diagnostics(self, version: int) -> int:
         assert self.rpc is not None
         message = await self.rpc.until(
             lambda m: (
@@ -144,19 +162,13 @@ class Ours:
         )
         return len(message["params"]["diagnostics"])
 
-    async def stop(self) -> None:
-        assert self.rpc is not None
-        await self.rpc.close()
 
-
-class ToolServer:
+class ToolServer(Client):
     """`ruff server` or `ty server` spoken to directly: the same change, then a pull."""
 
     def __init__(self, path: Path, source: str, text: str) -> None:
-        self.path, self.source, self.text = path, source, text
-        self.uri = path.as_uri()
-        self.version = 1
-        self.rpc: Rpc | None = None
+        super().__init__(path, text)
+        self.source = source
         self._id = 10
 
     async def start(self, state: Path) -> None:
@@ -166,28 +178,11 @@ class ToolServer:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL, cwd=root, limit=2**24,
         )  # fmt: skip
-        self.rpc = rpc = Rpc(proc)
         caps = {"textDocument": {"diagnostic": {}}, "workspace": {"configuration": True}}
         init = {"processId": None, "rootUri": root.as_uri(), "capabilities": caps}
-        rpc.send("initialize", init, id=1)
-        await rpc.until(lambda m: m.get("id") == 1)
-        rpc.send("initialized", {})
-        doc = {"uri": self.uri, "languageId": "python", "version": 1, "text": self.text}
-        rpc.send("textDocument/didOpen", {"textDocument": doc})
-        await self._pull()
+        await self._initialize(Rpc(proc), init)
 
-    async def change(self, change: Edit) -> tuple[float, int]:
-        self.version += 1
-        assert self.rpc is not None
-        start = time.perf_counter()
-        document = {"uri": self.uri, "version": self.version}
-        self.rpc.send(
-            "textDocument/didChange", {"textDocument": document, "contentChanges": [change]}
-        )
-        found = await self._pull()
-        return time.perf_counter() - start, found
-
-    async def _pull(self) -> int:
+    async def _diagnostics(self, version: int) -> int:
         assert self.rpc is not None
         self._id += 1
         ask = self._id
@@ -196,10 +191,6 @@ class ToolServer:
         items = answer["result"]["items"]
         # ty's server adds hints without a code, which we leave out as `ty check` does.
         return len([d for d in items if d.get("code") is not None])
-
-    async def stop(self) -> None:
-        assert self.rpc is not None
-        await self.rpc.close()
 
 
 def process(source: str, path: Path, text: str) -> float:
