@@ -116,6 +116,9 @@ BAD = {
     "an unclosed call": "print(typecheck(\n",
     "a rule that is not shaped like one": 'print(explain_rule("no such rule!"))',
     "a path for a rule": "print(explain_rule(src/mdquill))",
+    # What the model wrote for "Show me X" in an evaluation: an expression that calls nothing.
+    "no tool called": "mdquill/render.code",
+    "no tool called first": 'print("no tests fail")\nprint(pytest_run().failed)',
 }
 
 
@@ -152,7 +155,7 @@ def test_the_end_of_turn_after_a_whole_call_is_not_a_correction(vocabulary, toke
     from punie_lsp.model.constraint import Constraint
 
     constraint = Constraint(vocabulary, reply_grammar(MDQUILL))
-    ids = tokenizer.encode(call("print(1)"), add_special_tokens=False).ids
+    ids = tokenizer.encode(call("print(pytest_run().failed)"), add_special_tokens=False).ids
     logits = mx.zeros((tokenizer.get_vocab_size(),))
     assert [constraint.choose(logits, token) for token in ids] == ids
     eos = tokenizer.token_to_id("<|im_end|>")

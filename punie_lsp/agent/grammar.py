@@ -2,6 +2,8 @@
 
 A reply is either a direct answer (prose with no tool call and no code fence in it) or one
 `execute_code` tool call whose code is a small Python subset that:
+- opens with a tool call (assigned, printed, looped over or on its own): a snippet that
+  calls no tool can only print what the model remembers;
 - parses (indentation is spelt out per depth, so a misindented line cannot be written);
 - calls only the registered tools and the sandbox's safe builtins;
 - reads, after a dot, only a field of a result model or a method of str, list, dict or set;
@@ -122,7 +124,15 @@ def snippet_grammar(
     editors = [t.name for t in TOOLS if t.argument == "edit"]
     return f"""%llguidance {{}}
 start: call | prose
-call: {_literal(CALL_OPEN + chr(10))} stmts0 {_literal(chr(10) + CALL_CLOSE)}
+call: {_literal(CALL_OPEN + chr(10))} opening ("\\n" stmt0)* {_literal(chr(10) + CALL_CLOSE)}
+opening: targets ASSIGN tool_value | tool_value | "print(" tool_value CLOSE
+    | "for " targets " in " tool_value ":\\n    " stmts1
+tool_value: tool_call trailer*
+tool_call: {typed_call}
+    | READER "(" (FILE | reference) CLOSE
+    | EXPLAINER "(" (RULE | reference) CLOSE
+    | SEARCHER "(" (STRING | reference) CLOSE
+    | EDITOR "(" FILE COMMA NUMBER COMMA (STRING | reference) CLOSE
 prose: PROSE
 PROSE: /(?s:.+)/ & ~/(?s:.*)(<tool_call>|```)(?s:.*)/
 
@@ -149,11 +159,7 @@ trailer: "[" subscript "]" | "." FIELD | "." METHOD "(" arguments? CLOSE
 subscript: expr | expr? COLON expr?
 atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
     | FUNCTION "(" arguments? CLOSE
-    | {typed_call}
-    | READER "(" (FILE | reference) CLOSE
-    | EXPLAINER "(" (RULE | reference) CLOSE
-    | SEARCHER "(" (STRING | reference) CLOSE
-    | EDITOR "(" FILE COMMA NUMBER COMMA (STRING | reference) CLOSE
+    | tool_call
     | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
     | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
     | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
