@@ -8,7 +8,6 @@ with prompt-lookup drafts verified several tokens per pass (model/lookup.py).
 """
 
 import contextlib
-import hashlib
 import logging
 import os
 import queue
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from punie_lsp import prompt
-from punie_lsp.cache import cache_dir
+from punie_lsp.cache import cache_dir, keep, keyed
 from punie_lsp.model.generation import Backend, Cancelled, GenerateRequest, Generation, ModelError
 from punie_lsp.model.recall import Recall
 
@@ -76,7 +75,6 @@ class ModelHost(Backend):
         self._tokenizer: Any = None
         self._cache: Any = None
         self._prefix: list[int] = []
-        self._weights: list[tuple[str, int, int]] = []  # what the model was loaded from
         self._grammar_tokenizer: Any = None  # llguidance's index of the vocabulary
 
     def start(self) -> "ModelHost":
@@ -153,7 +151,6 @@ class ModelHost(Backend):
             adapter = None
         self.on_status("loading the model")
         model, tokenizer, *_ = load(path, adapter_path=adapter)
-        self._weights = _weight_files(path, adapter)
         if adapter is not None:
             _fuse_adapter(model)
         self._model, self._tokenizer = model, tokenizer
@@ -161,7 +158,7 @@ class ModelHost(Backend):
         # A fused model (punie-lsp train --fuse) carries its replies.json in its own folder.
         self._load_known_replies(Path(adapter or path) / "replies.json")
         self.on_status("caching the system prompt")
-        self._cache_system_prompt()
+        self._cache_system_prompt(_weight_files(path, adapter))
         self._index_vocabulary()
         log.info("model ready: %s", self.description)
 
@@ -218,15 +215,21 @@ class ModelHost(Backend):
         special = not (bos and text.startswith(bos))  # the template may have added it already
         return list(self._tokenizer.encode(text, add_special_tokens=special))
 
-    def _cache_system_prompt(self) -> None:
+    def _cache_system_prompt(self, weights: list[tuple[str, int, int]]) -> None:
+        """The system prompt's keys and values, computed once and kept in the cache under
+        the files the weights came from (none: not kept)."""
         import mlx.core as mx
-        from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache
+        from mlx_lm.models.cache import (
+            can_trim_prompt_cache,
+            make_prompt_cache,
+            save_prompt_cache,
+        )
 
         cache = make_prompt_cache(self._model)
         if not can_trim_prompt_cache(cache):
             return  # a model whose cache cannot be rewound gets no shared prefix
         self._prefix = self._encode(prompt.system_prefix(self._tokenizer))
-        saved = _saved_prefix(self._weights, self._prefix) if self._weights else None
+        saved = _saved_prefix(weights, self._prefix) if weights else None
         if saved is not None and (loaded := _read_prefix(saved, len(self._prefix))) is not None:
             self._cache = loaded
             return
@@ -234,7 +237,7 @@ class ModelHost(Backend):
         mx.eval([c.state for c in cache])
         self._cache = cache
         if saved is not None:
-            _write_prefix(saved, cache)
+            keep(saved, lambda partial: save_prompt_cache(str(partial), cache))
 
     def _index_vocabulary(self) -> None:
         from punie_lsp.model.constraint import tokenizer_for
@@ -328,7 +331,7 @@ def _saved_prefix(weights: list[tuple[str, int, int]], prefix: list[int]) -> Pat
     from importlib.metadata import version
 
     key = repr((weights, prefix, version("mlx"), version("mlx-lm"))).encode()
-    return cache_dir("prefixes") / f"{hashlib.sha256(key).hexdigest()[:24]}.safetensors"
+    return keyed(cache_dir("prefixes"), key, suffix=".safetensors")
 
 
 def _read_prefix(saved: Path, length: int) -> list[Any] | None:
@@ -344,18 +347,6 @@ def _read_prefix(saved: Path, length: int) -> list[Any] | None:
         log.debug("ignoring %s", saved, exc_info=True)
         return None
     return cache if cache and all(c.offset == length for c in cache) else None
-
-
-def _write_prefix(saved: Path, cache: list[Any]) -> None:
-    from mlx_lm.models.cache import save_prompt_cache
-
-    partial = saved.with_name(f"{saved.stem}.{os.getpid()}.partial.safetensors")
-    try:
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        save_prompt_cache(str(partial), cache)
-        partial.replace(saved)  # whole or not at all: another process may be reading
-    except OSError:
-        log.debug("could not keep the system prompt's cache", exc_info=True)  # read-only
 
 
 def _fuse_adapter(model: Any) -> None:

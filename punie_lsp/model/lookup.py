@@ -15,9 +15,7 @@ asks for) goes first where it matches at least as long a tail (two tokens at lea
 the greedy tokens, whatever the guesses were (tests/test_real_model.py checks them against
 mlx-lm's generate)."""
 
-import hashlib
 import marshal
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any
 import mlx.core as mx
 from mlx_lm.models.cache import trim_prompt_cache
 
-from punie_lsp.cache import cache_dir
+from punie_lsp.cache import cache_dir, keep, keyed
 from punie_lsp.model.constraint import Constraint, constrained
 
 # Longest n-gram matched in the reply so far and in the known replies, and the most tokens
@@ -87,7 +85,7 @@ def cached_index(
     is made from, its replies file and the tokenizer's view of it), so that a model load
     reads it instead of encoding and counting every known reply again. An unreadable or
     foreign file is rebuilt; the cache is only ever a shortcut."""
-    where = (folder or cache_dir("replies")) / f"index-{hashlib.sha256(key).hexdigest()[:24]}"
+    where = keyed(folder or cache_dir("replies"), key, stem="index-")
     try:
         index = marshal.loads(where.read_bytes())
         if isinstance(index, dict):
@@ -95,13 +93,7 @@ def cached_index(
     except (OSError, ValueError, EOFError, TypeError):
         pass
     index = build()
-    try:
-        where.parent.mkdir(parents=True, exist_ok=True)
-        partial = where.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(index))
-        partial.replace(where)  # whole or not at all: another process may be reading
-    except OSError:
-        pass  # a read-only cache: build it each time
+    keep(where, lambda partial: partial.write_bytes(marshal.dumps(index)))
     return index
 
 
