@@ -73,6 +73,19 @@ def test_a_question_s_own_paths_are_the_only_ones_offered(vocabulary, tokenizer)
     assert not accepts(vocabulary, tokenizer, folder, call('print(pytest_run("testing"))'))
 
 
+def test_a_question_naming_a_project_path_is_answered_by_a_tool(vocabulary, tokenizer) -> None:
+    """What a file of the project imports is a fact about its code: the stage-four adapter
+    once answered it in prose from memory ("A general-purpose file from fjordkit ...")."""
+    prose = "It imports dataclass from dataclasses."
+    named = reply_grammar(MDQUILL, "What does src/mdquill/parsing/tokenz.py import?")
+    assert not accepts(vocabulary, tokenizer, named, prose)
+    read = call('print(read_file("src/mdquill/parsing/tokenz.py"))')
+    assert accepts(vocabulary, tokenizer, named, read)
+    # A path the project does not have, or none at all, leaves the choice to the model.
+    for question in ("What is `__init__.py`?", "What does async/await do?", "What is a set?"):
+        assert accepts(vocabulary, tokenizer, reply_grammar(MDQUILL, question), prose), question
+
+
 def test_direct_answers_are_accepted(vocabulary, tokenizer) -> None:
     grammar = reply_grammar(MDQUILL)
     for answer in [*(item["answer"] for item in data.DIRECT), "Good morning! How can I help?"]:

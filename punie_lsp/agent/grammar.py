@@ -19,6 +19,9 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
   does not exist). A bare word is not a path ("Full check: tests, types and lint" is about
   the whole project), so a folder is named with its slash ("tests/"). read_file still takes
   any file.
+- where the question names a file or folder that exists, is a tool call: what a file of the
+  project says is a fact about its code, and facts come from tools (the model once answered
+  "What does pkg/mod.py import?" in prose from memory).
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -104,10 +107,14 @@ def _blocks() -> str:
 
 
 def snippet_grammar(
-    files: Iterable[str], folders: Iterable[str], tool_paths: Iterable[str] | None = None
+    files: Iterable[str],
+    folders: Iterable[str],
+    tool_paths: Iterable[str] | None = None,
+    prose: bool = True,
 ) -> str:
     """The Lark grammar of a whole first reply, for a workspace with these paths; the typed
-    tools take `tool_paths` (default: the files and folders), read_file the files."""
+    tools take `tool_paths` (default: the files and folders), read_file the files. Without
+    prose, the reply must be a tool call."""
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
@@ -123,7 +130,7 @@ def snippet_grammar(
     searchers = [t.name for t in TOOLS if t.argument == "query"]
     editors = [t.name for t in TOOLS if t.argument == "edit"]
     return f"""%llguidance {{}}
-start: call | prose
+start: {"call | prose" if prose else "call"}
 call: {_literal(CALL_OPEN + chr(10))} opening ("\\n" stmt0)* {_literal(chr(10) + CALL_CLOSE)}
 opening: targets ASSIGN tool_value | tool_value | "print(" tool_value CLOSE
     | "for " targets " in " tool_value ":\\n    " stmts1
@@ -243,16 +250,25 @@ def reply_grammar(root: Path, question: str | None = None) -> str:
     files, folders = workspace_paths(root)
     if not paths_in(question):
         return snippet_grammar(files, folders, [])  # the tools' own defaults only
-    return snippet_grammar(*named_paths(question, files, folders))
+    # A question that names a file or folder of this project asks about its code, and what
+    # the code says comes from a tool: the model may not answer it from memory.
+    prose = not any(existing_named(question, files, folders))
+    return snippet_grammar(*named_paths(question, files, folders), prose=prose)
+
+
+def existing_named(
+    question: str, files: list[str], folders: list[str]
+) -> tuple[list[str], list[str]]:
+    """The files and the folders question names that exist."""
+    known_files, known_folders = set(files), set(folders)
+    named = [p.removeprefix("./").rstrip("/") or "." for p in paths_in(question)]
+    return [p for p in named if p in known_files], [p for p in named if p in known_folders]
 
 
 def named_paths(question: str, files: list[str], folders: list[str]) -> tuple[list[str], list[str]]:
     """The files and folders a snippet may name for question: where it names paths that
     exist, those and what lies under its folders; else all of them."""
-    known_files, known_folders = set(files), set(folders)
-    named = [p.removeprefix("./").rstrip("/") or "." for p in paths_in(question)]
-    named_files = [p for p in named if p in known_files]
-    named_folders = [p for p in named if p in known_folders]
+    named_files, named_folders = existing_named(question, files, folders)
     if not named_files and not named_folders:
         return files, folders
     if "." in named_folders:
