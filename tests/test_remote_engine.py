@@ -71,6 +71,11 @@ def test_a_plain_url_reaches_the_served_model_with_its_adapter(engine) -> None:
     # The adapter's Code Mode, not the base model's prose; usage read back.
     assert answer.kind == "tool" and "test_fee_rounds_up" in (answer.output or "")
     assert answer.timings.prompt_tokens > 50 and answer.timings.generation_tokens > 20
+    # Its /models names no owner: it is sent no grammar (its logits processors do not
+    # travel), and the same answer comes back with the grammar asked for.
+    constrained = ask(QUESTIONS[0], SAMPLE, remote.generate)
+    assert remote.engine == "" and remote.grammar_refused is None
+    assert constrained.reply == answer.reply
 
 
 def test_the_engine_and_the_host_give_the_same_greedy_replies(engine) -> None:

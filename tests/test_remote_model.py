@@ -22,10 +22,30 @@ REPLY = prompt.tool_call('print(typecheck("src").error_count)')
 class FakeServer(BaseHTTPRequestHandler):
     requests: ClassVar[list[dict[str, Any]]] = []
     pieces: ClassVar[list[str]] = []
+    owner: ClassVar[str | None] = None  # the `owned_by` its /models list gives
+    refuses_grammars: ClassVar[bool] = False  # as llama-server built without llguidance
+
+    def do_GET(self) -> None:
+        models = {"object": "list", "data": [{"id": "m", "object": "model"}]}
+        if self.owner is not None:
+            models["data"][0]["owned_by"] = self.owner
+        self._send(200, models)
+
+    def _send(self, code: int, answer: dict[str, Any]) -> None:
+        body = json.dumps(answer).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
-        FakeServer.requests.append(json.loads(self.rfile.read(length)))
+        request = json.loads(self.rfile.read(length))
+        FakeServer.requests.append(request)
+        if self.refuses_grammars and "grammar" in request:
+            self._send(400, {"error": {"code": 400, "message": "Failed to parse grammar"}})
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -42,7 +62,7 @@ class FakeServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    FakeServer.requests = []
+    FakeServer.requests, FakeServer.owner, FakeServer.refuses_grammars = [], None, False
     FakeServer.pieces = [REPLY[i : i + 7] for i in range(0, len(REPLY), 7)]
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -63,6 +83,44 @@ def test_same_prompts_same_parser(endpoint: str) -> None:
     assert request["model"] == "smollm" and request["temperature"] == 0.0
     assert request["messages"] == prompt.messages(question)
     assert (answer.timings.prompt_tokens, answer.timings.generation_tokens) == (42, 7)
+
+
+@pytest.mark.parametrize(
+    ("owner", "field"),
+    [("vllm", "structured_outputs"), ("llamacpp", "grammar"), ("me", None), (None, None)],
+)
+def test_the_grammar_travels_to_the_engines_that_enforce_it(
+    endpoint: str, owner: str | None, field: str | None
+) -> None:
+    """vLLM and llama-server take llguidance's Lark; llama-cpp-python's server ("me") reads
+    `grammar` as GBNF and dies on ours, mlx_lm.server and Ollama ignore it: they get none."""
+    FakeServer.owner = owner
+    question = "How many type errors are in src/?"
+    answer = ask(question, SAMPLE, RemoteModel(endpoint).generate)
+    assert answer.output == "3\n"
+    (request,) = FakeServer.requests
+    sent = {
+        "grammar": request.get("grammar"),
+        "structured_outputs": request.get("structured_outputs"),
+    }
+    if field is None:
+        assert sent == {"grammar": None, "structured_outputs": None}
+        return
+    grammar = sent[field] if field == "grammar" else sent[field]["grammar"]
+    assert grammar.startswith("%llguidance") and "typecheck" in grammar
+    assert [k for k, v in sent.items() if v is not None] == [field]
+
+
+def test_an_engine_that_refuses_the_grammar_is_asked_without_it(endpoint: str) -> None:
+    FakeServer.owner, FakeServer.refuses_grammars = "llamacpp", True
+    remote = RemoteModel(endpoint)
+    for _ in range(2):
+        answer = ask("How many type errors are in src/?", SAMPLE, remote.generate)
+        assert answer.output == "3\n"
+    assert ["grammar" in r for r in FakeServer.requests] == [True, False, False]  # asked once
+    assert (
+        remote.grammar_refused is not None and "Failed to parse grammar" in remote.grammar_refused
+    )
 
 
 def test_cancel_and_unreachable_server(endpoint: str) -> None:
