@@ -145,8 +145,12 @@ class Ours(Client):
             sys.executable, "-m", "punie_lsp", "serve",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**24,
         )  # fmt: skip
-        # The model stays off: its loading would compete for the CPU with what is measured.
-        options = {"debounceMs": 0, "sources": self.sources, "model": {"enabled": False}}
+        # The model stays off, and so do the unsafe fixes' checks (ty, ruff and pytest on a
+        # copy, after a pause in typing): both would compete for the CPU with what is measured.
+        options = {
+            "debounceMs": 0, "sources": self.sources, "model": {"enabled": False},
+            "verifyUnsafeFixes": False,
+        }  # fmt: skip
         root = self.path.parent.parent.as_uri()
         init = {"processId": None, "rootUri": root, "capabilities": {}}
         await self._initialize(Rpc(proc), {**init, "initializationOptions": options})

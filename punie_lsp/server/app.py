@@ -42,6 +42,7 @@ from punie_lsp.server.model_service import ModelService
 from punie_lsp.server.progress import Progress
 from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.publishing import Publishing
+from punie_lsp.server.raw_json import RawDiagnostic, RawJson, lsp_raw, raw_converter
 from punie_lsp.server.session import Session
 from punie_lsp.server.settings import SECTION, resolve
 from punie_lsp.server.transport import ResyncingInput
@@ -57,7 +58,9 @@ PROVIDERS: tuple[Provider, ...] = (ruff_actions, unsafe_fixes, model_fixes, ask_
 
 class PunieServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("punie-lsp", __version__, protocol_cls=PunieProtocol)
+        super().__init__(
+            "punie-lsp", __version__, protocol_cls=PunieProtocol, converter_factory=raw_converter
+        )
         self.session = Session()
         self.children = Children(self.report_problem)
         self.engine = DiagnosticsEngine(
@@ -75,7 +78,7 @@ class PunieServer(LanguageServer):
         self._settings_lock = asyncio.Lock()
         self._reported: set[str] = set()
 
-    def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+    def _publish(self, uri: str, version: int | None, found: list[RawDiagnostic]) -> None:
         self.publishing.publish(uri, version, found)
         self.model.may_load()  # the editor has what it waited for
         self.check_unsafe_fixes(uri)
@@ -249,16 +252,15 @@ def did_close(ls: PunieServer, params: types.DidCloseTextDocumentParams) -> None
         identifier="punie", inter_file_dependencies=True, workspace_diagnostics=False
     ),
 )
-async def diagnostic(
-    ls: PunieServer, params: types.DocumentDiagnosticParams
-) -> types.RelatedFullDocumentDiagnosticReport:
+async def diagnostic(ls: PunieServer, params: types.DocumentDiagnosticParams) -> RawJson:
+    """A full report (RelatedFullDocumentDiagnosticReport), as JSON (server/raw_json.py)."""
     await ls.settings_loaded.wait()
     snap = ls.snapshot(params.text_document.uri) or _unopened(params.text_document.uri)
     found = await ls.engine.compute(snap)
     extra = ls.engine.findings(params.text_document.uri, live=True)
     ls.model.may_load()
     ls.check_unsafe_fixes(params.text_document.uri)
-    return types.RelatedFullDocumentDiagnosticReport(items=found + extra)
+    return RawJson(kind="full", items=found + lsp_raw(extra))
 
 
 def _unopened(uri: str) -> Snapshot:

@@ -3,7 +3,8 @@
 Both tools keep the project analysed between keystrokes and answer a pull for a changed
 buffer in a millisecond or two, where a fresh `ty check` or `ruff check` process takes tens
 (docs/performance.md); `ty check` also has no stdin mode at all. We forward each buffer version
-as a whole-text change and pull that tool's diagnostics for it.
+as a whole-text change and pull that tool's diagnostics for it, kept as the JSON it sent
+(server/raw_json.py).
 """
 
 import asyncio
@@ -13,25 +14,32 @@ from typing import Any
 
 import attrs  # lsprotocol's types are attrs classes
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import PositionCodec
 
+from punie_lsp.server.raw_json import RawDiagnostic, RawResponse, raw_converter
 from punie_lsp.tools.process import signal_group
 
 log = logging.getLogger(__name__)
+_LSP = get_converter()  # for a range in another encoding
 
 
 class _TolerantProtocol(LanguageServerProtocol):
-    """Keeps the child's initialize result as plain JSON.
+    """Keeps the child's initialize result untyped and its diagnostics as plain JSON.
 
     lsprotocol cannot structure every capability ty advertises (its notebook filters), and we
-    only need the negotiated position encoding from it.
+    only need the negotiated position encoding from it; diagnostics are passed on as JSON.
     """
 
     @functools.lru_cache  # noqa: B019 - as in the base class; one instance per ty process
     def get_result_type(self, method: str) -> Any:
-        return None if method == types.INITIALIZE else super().get_result_type(method)
+        if method == types.INITIALIZE:
+            return None
+        if method == types.TEXT_DOCUMENT_DIAGNOSTIC:
+            return RawResponse
+        return super().get_result_type(method)
 
 
 class ChildServerError(Exception):
@@ -55,7 +63,9 @@ class ChildServer:
         self._ours = PositionCodec(encoding)
         self.timeout = timeout
         self.editor = editor  # our editor's capabilities: forwarded answers come as it reads them
-        self._client = LanguageClient("punie-lsp", "0.1", protocol_cls=_TolerantProtocol)
+        self._client = LanguageClient(
+            "punie-lsp", "0.1", protocol_cls=_TolerantProtocol, converter_factory=raw_converter
+        )
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
         self._client.feature(types.WINDOW_LOG_MESSAGE)(self._log_message)
         self._codec = PositionCodec(types.PositionEncodingKind.Utf16)
@@ -180,13 +190,13 @@ class ChildServer:
         except (RuntimeError, ChildServerError) as exc:
             raise ChildServerError(f"{self.name} server failed: {exc}") from exc
 
-    async def diagnostics(self, uri: str, lines: list[str]) -> list[types.Diagnostic]:
-        """The server's diagnostics for the synced buffer, in our client's position encoding."""
+    async def diagnostics(self, uri: str, lines: list[str]) -> list[RawDiagnostic]:
+        """The server's diagnostics for the synced buffer, in our client's position encoding,
+        as the JSON it sent."""
+        params = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri=uri))
         try:
             report = await self._answer_or_exit(
-                self._client.text_document_diagnostic_async(
-                    types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri=uri))
-                )
+                self._client.protocol.send_request_async(types.TEXT_DOCUMENT_DIAGNOSTIC, params)
             )
         except TimeoutError:
             raise ChildServerError(
@@ -194,15 +204,18 @@ class ChildServer:
             ) from None
         except (RuntimeError, ChildServerError) as exc:  # pygls reports a dead server so
             raise ChildServerError(f"{self.name} server failed: {exc}") from exc
-        items = getattr(report, "items", None) or []
+        items = report.get("items") if isinstance(report, dict) else None
+        items = [d for d in items or [] if isinstance(d, dict) and "range" in d]
         log.debug("%s: %d diagnostics for %s", self.name, len(items), uri)
         return [self._convert(d, lines) for d in items]
 
-    def _convert(self, diagnostic: types.Diagnostic, lines: list[str]) -> types.Diagnostic:
+    def _convert(self, diagnostic: RawDiagnostic, lines: list[str]) -> RawDiagnostic:
         if not self.same_encoding:
-            server_range = self._codec.range_from_client_units(lines, diagnostic.range)
-            diagnostic.range = self._ours.range_to_client_units(lines, server_range)
-        diagnostic.source = self.name
+            theirs = _LSP.structure(diagnostic["range"], types.Range)
+            server_range = self._codec.range_from_client_units(lines, theirs)
+            ours = self._ours.range_to_client_units(lines, server_range)
+            diagnostic["range"] = _LSP.unstructure(ours)
+        diagnostic["source"] = self.name
         return diagnostic
 
     def _init_params(self) -> types.InitializeParams:

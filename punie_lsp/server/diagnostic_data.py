@@ -44,6 +44,22 @@ class RuffDiagnosticData(_Data):
     fix: RuffFixData | None = None
     noqa_row: int | None = None  # the 1-based row where a noqa comment goes
 
+    @staticmethod
+    def written(
+        version: int, code: str | None, fix: tuple[str, list[Any]] | None, noqa_row: int | None
+    ) -> dict[str, Any]:
+        """What write() gives for these fields (fix: the safe fix's title and edits), without
+        building the model: it is done for every ruff diagnostic on every keystroke, where
+        pydantic's own costs as much as the rest of the forwarding (tests check both agree)."""
+        data: dict[str, Any] = {"version": version}
+        if code is not None:
+            data["code"] = code
+        if fix is not None:
+            data["fix"] = {"title": fix[0], "applicability": "safe", "edits": fix[1]}
+        if noqa_row is not None:
+            data["noqaRow"] = noqa_row
+        return data
+
 
 class FindingData(_Data):
     """A model-run finding: which tool found it, so that an open buffer shows ruff's and ty's

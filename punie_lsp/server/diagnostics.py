@@ -8,6 +8,9 @@ Model-run findings (source "punie") are shown beside them, once: on an open buff
 live source (ruff, ty) finds is the live diagnostics' to show, on the buffer's current text,
 so only the rest (failing tests) is added; and an edit to a buffer drops its findings, which
 were found on an older text.
+
+The tools' diagnostics stay the JSON their servers sent (server/raw_json.py); the model's
+findings, typed, join them as JSON when published.
 """
 
 import asyncio
@@ -22,8 +25,9 @@ from pygls.workspace import TextDocument
 
 from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.children import Child, Children
-from punie_lsp.server.diagnostic_data import RuffDiagnosticData, RuffFixData
+from punie_lsp.server.diagnostic_data import RuffDiagnosticData
 from punie_lsp.server.findings import live_covers
+from punie_lsp.server.raw_json import RawDiagnostic, lsp_raw
 from punie_lsp.server.session import Session
 
 log = logging.getLogger(__name__)
@@ -47,23 +51,21 @@ class Snapshot:
         return cls(doc.uri, doc.version or 0, doc.source, list(doc.lines), path)
 
 
-def ruff_data(d: types.Diagnostic, version: int, positions_ok: bool) -> types.Diagnostic:
+def ruff_data(d: RawDiagnostic, version: int, positions_ok: bool) -> RawDiagnostic:
     """Rewrite `ruff server`'s fix data into ours, which the quick fixes read
     (ruff_actions.py): the buffer version it belongs to, the safe fix's edits and the row
     for `# noqa`."""
-    raw = d.data if isinstance(d.data, dict) else {}
-    code = str(d.code) if d.code is not None else None
+    data = d.get("data")
+    raw: dict = data if isinstance(data, dict) else {}
+    code = str(d["code"]) if d.get("code") is not None else None
     edits = raw.get("edits") or []
     # ruff server only sends the edits of fixes it may apply unasked: safe ones.
-    fix = None
-    if edits and positions_ok:
-        title = raw.get("title") or f"Fix {code}"
-        fix = RuffFixData(title=title, applicability="safe", edits=edits)
+    fix = (raw.get("title") or f"Fix {code}", edits) if edits and positions_ok else None
     noqa = raw.get("noqa_edit")
     row = int(noqa["range"]["start"]["line"]) + 1 if isinstance(noqa, dict) else None
-    if d.code == "invalid-syntax" or d.code is None:
-        d.severity = types.DiagnosticSeverity.Error
-    d.data = RuffDiagnosticData(version=version, code=code, fix=fix, noqa_row=row).write()
+    if code in ("invalid-syntax", None):
+        d["severity"] = types.DiagnosticSeverity.Error.value
+    d["data"] = RuffDiagnosticData.written(version, code, fix, row)
     return d
 
 
@@ -74,7 +76,7 @@ class DiagnosticsEngine:
         self,
         session: Session,
         children: Children,
-        publish: Callable[[str, int | None, list[types.Diagnostic]], None],
+        publish: Callable[[str, int | None, list[RawDiagnostic]], None],
         report_problem: Callable[[str], None],
     ) -> None:
         self.session = session
@@ -84,9 +86,9 @@ class DiagnosticsEngine:
         self._pending: dict[str, asyncio.Task[None]] = {}
         # Findings of model-run snippets (source "punie"), shown beside ruff's and ty's.
         self.extra: dict[str, list[types.Diagnostic]] = {}
-        self._last: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self._last: dict[str, tuple[int | None, list[RawDiagnostic]]] = {}
 
-    async def compute(self, snap: Snapshot) -> list[types.Diagnostic]:
+    async def compute(self, snap: Snapshot) -> list[RawDiagnostic]:
         """Every enabled source's diagnostics for this version of the buffer."""
         jobs = []
         sources = self.session.settings.sources
@@ -94,7 +96,7 @@ class DiagnosticsEngine:
             jobs.append(self._ruff(snap, ruff))
         if sources.ty and (ty := self.children.get(Child.TY)) is not None:
             jobs.append(self._ty(snap, ty))
-        found: list[types.Diagnostic] = []
+        found: list[RawDiagnostic] = []
         for part in await asyncio.gather(*jobs):
             found.extend(part)
         return found
@@ -114,7 +116,7 @@ class DiagnosticsEngine:
                 server.close(uri)
         if push:
             self._last.pop(uri, None)
-            self.publish(uri, None, self.findings(uri, live=False))
+            self.publish(uri, None, lsp_raw(self.findings(uri, live=False)))
 
     def set_extra(self, extra: dict[str, list[types.Diagnostic]], push: bool) -> None:
         """Replace the model-run findings; push clients get every touched file again."""
@@ -123,7 +125,8 @@ class DiagnosticsEngine:
         if push:
             for uri in sorted(touched):
                 version, found = self._last.get(uri, (None, []))
-                self.publish(uri, version, found + self.findings(uri, live=uri in self._last))
+                live = uri in self._last
+                self.publish(uri, version, found + lsp_raw(self.findings(uri, live)))
 
     def edited(self, uri: str) -> None:
         """A buffer changed: its findings are of an older text."""
@@ -143,9 +146,9 @@ class DiagnosticsEngine:
         on = {Child.RUFF: sources.ruff, Child.TY: sources.ty}
         return {c.value for c in Child if on[c] and self.children.get(c) is not None}
 
-    def _publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+    def _publish(self, uri: str, version: int | None, found: list[RawDiagnostic]) -> None:
         self._last[uri] = (version, found)
-        self.publish(uri, version, found + self.findings(uri, live=True))
+        self.publish(uri, version, found + lsp_raw(self.findings(uri, live=True)))
 
     async def _publish_later(self, snap: Snapshot) -> None:
         await asyncio.sleep(self.session.settings.debounce_ms / 1000)
@@ -156,16 +159,16 @@ class DiagnosticsEngine:
             del self._pending[snap.uri]
             self._publish(snap.uri, snap.version, found)
 
-    async def _ruff(self, snap: Snapshot, ruff: ChildServer) -> list[types.Diagnostic]:
+    async def _ruff(self, snap: Snapshot, ruff: ChildServer) -> list[RawDiagnostic]:
         found = await self._pull(snap, ruff)
         return [ruff_data(d, snap.version, ruff.same_encoding) for d in found]
 
-    async def _ty(self, snap: Snapshot, ty: ChildServer) -> list[types.Diagnostic]:
+    async def _ty(self, snap: Snapshot, ty: ChildServer) -> list[RawDiagnostic]:
         # ty's server also sends hints without a rule code ("`x` is unused"); `ty check`
         # does not report those, and they are not type errors.
-        return [d for d in await self._pull(snap, ty) if d.code is not None]
+        return [d for d in await self._pull(snap, ty) if d.get("code") is not None]
 
-    async def _pull(self, snap: Snapshot, child: ChildServer) -> list[types.Diagnostic]:
+    async def _pull(self, snap: Snapshot, child: ChildServer) -> list[RawDiagnostic]:
         try:
             child.sync(snap.uri, snap.version, snap.text)
             return await child.diagnostics(snap.uri, snap.lines)

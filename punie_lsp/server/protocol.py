@@ -6,6 +6,9 @@
   `workspace/executeCommand` would be lost; it is passed on inside an object argument.
 - Input it could not read at all (a malformed header, dropped by server/transport.py) is
   answered with JSON-RPC's parse error, id null, before the next message is handled.
+
+And one addition: `notify_raw` sends a notification whose params are JSON already
+(server/raw_json.py), where `notify` would unstructure them as the method's lsprotocol type.
 """
 
 import logging
@@ -15,9 +18,10 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcParseError
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import JsonRPCNotification, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from punie_lsp.server.raw_json import RawJson
 from punie_lsp.server.transport import ResyncingInput
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,9 @@ class PunieProtocol(LanguageServerProtocol):
             message=f"invalid params for {message.method}: {message.problem}",
         )
         self._send_response(message.id, error=error)
+
+    def notify_raw(self, method: str, params: RawJson) -> None:
+        self._send_data(JsonRPCNotification(method=method, params=params, jsonrpc="2.0"))
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(

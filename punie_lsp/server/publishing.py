@@ -5,6 +5,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
+from punie_lsp.server.protocol import PunieProtocol
+from punie_lsp.server.raw_json import RawDiagnostic, RawJson, lsp_raw
 from punie_lsp.server.session import Session
 
 
@@ -16,10 +18,13 @@ class Publishing:
     def pull(self) -> bool:
         return self.session.capabilities.pull_diagnostics
 
-    def publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
-        self.ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
-        )
+    def publish(self, uri: str, version: int | None, found: list[RawDiagnostic]) -> None:
+        params = RawJson(uri=uri, diagnostics=found)
+        if version is not None:
+            params["version"] = version
+        protocol = self.ls.protocol
+        assert isinstance(protocol, PunieProtocol)
+        protocol.notify_raw(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def set_findings(self, found: dict[str, list[types.Diagnostic]]) -> None:
         """Model-run findings replace the previous run's (none: clear them)."""
@@ -30,13 +35,13 @@ class Publishing:
             # failing test in a file nobody opened) are pushed, until the file opens.
             for uri in sorted(touched):
                 if uri not in self.ls.workspace.text_documents:
-                    self.publish(uri, None, found.get(uri, []))
+                    self.publish(uri, None, lsp_raw(found.get(uri, [])))
             self._ask_pull_clients_to_refresh()
 
     def hand_findings_to_pull(self, uri: str, opened: bool) -> None:
         """In pull mode, a file's findings move between push (closed) and pull (open)."""
         if self.pull and uri in self.engine.extra:
-            self.publish(uri, None, [] if opened else self.engine.extra[uri])
+            self.publish(uri, None, [] if opened else lsp_raw(self.engine.extra[uri]))
 
     def refresh(self) -> None:
         """Diagnose every open buffer again (settings or other files changed)."""
