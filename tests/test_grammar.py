@@ -86,6 +86,16 @@ def test_a_question_naming_a_project_path_is_answered_by_a_tool(vocabulary, toke
         assert accepts(vocabulary, tokenizer, reply_grammar(MDQUILL, question), prose), question
 
 
+def test_a_question_about_nothing_in_the_project_gets_no_tool_call(vocabulary, tokenizer) -> None:
+    """The fourth stage ran ruff for "Who won the 1998 football World Cup?" (agent/scope.py)."""
+    lint = call("result = ruff_check()\nprint(result.violation_count)")
+    for question in ("Who won the 1998 football World Cup?", "Good morning!"):
+        grammar = reply_grammar(MDQUILL, question)
+        assert not accepts(vocabulary, tokenizer, grammar, lint), question
+        assert accepts(vocabulary, tokenizer, grammar, "I do not know."), question
+    assert accepts(vocabulary, tokenizer, reply_grammar(MDQUILL, "Any lint problems?"), lint)
+
+
 def test_direct_answers_are_accepted(vocabulary, tokenizer) -> None:
     grammar = reply_grammar(MDQUILL)
     for answer in [*(item["answer"] for item in data.DIRECT), "Good morning! How can I help?"]:

@@ -21,7 +21,8 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
   any file.
 - where the question names a file or folder that exists, is a tool call: what a file of the
   project says is a fact about its code, and facts come from tools (the model once answered
-  "What does pkg/mod.py import?" in prose from memory).
+  "What does pkg/mod.py import?" in prose from memory);
+- where the question is about nothing a tool can see (agent/scope.py), is prose.
 
 It is an allow-list: anything outside it (imports, classes, `while`, `try`) is not valid
 Code Mode, and the tuned model never writes it. Names of variables are not tracked: a
@@ -36,6 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from punie_lsp.agent.policy import FORBIDDEN_ATTRIBUTES, SAFE_BUILTINS
+from punie_lsp.agent.scope import about_the_project
 from punie_lsp.prompt import CALL_CLOSE, CALL_OPEN, paths_in
 from punie_lsp.tools.paths import walk
 from punie_lsp.tools.registry import TOOLS, result_fields
@@ -111,10 +113,12 @@ def snippet_grammar(
     folders: Iterable[str],
     tool_paths: Iterable[str] | None = None,
     prose: bool = True,
+    call: bool = True,
 ) -> str:
     """The Lark grammar of a whole first reply, for a workspace with these paths; the typed
     tools take `tool_paths` (default: the files and folders), read_file the files. Without
-    prose, the reply must be a tool call."""
+    prose, the reply must be a tool call; without call, it must be prose."""
+    assert prose or call, "a reply is prose or a call"
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
@@ -130,7 +134,7 @@ def snippet_grammar(
     searchers = [t.name for t in TOOLS if t.argument == "query"]
     editors = [t.name for t in TOOLS if t.argument == "edit"]
     return f"""%llguidance {{}}
-start: {"call | prose" if prose else "call"}
+start: {" | ".join(["call"] * call + ["prose"] * prose)}
 call: {_literal(CALL_OPEN + chr(10))} opening ("\\n" stmt0)* {_literal(chr(10) + CALL_CLOSE)}
 opening: targets ASSIGN tool_value | tool_value | "print(" tool_value CLOSE
     | "for " targets " in " tool_value ":\\n    " stmts1
@@ -248,12 +252,15 @@ def reply_grammar(root: Path, question: str | None = None) -> str:
     if question is None:
         return snippet_grammar(*workspace_paths(root))
     files, folders = workspace_paths(root)
-    if not paths_in(question):
-        return snippet_grammar(files, folders, [])  # the tools' own defaults only
     # A question that names a file or folder of this project asks about its code, and what
     # the code says comes from a tool: the model may not answer it from memory.
-    prose = not any(existing_named(question, files, folders))
-    return snippet_grammar(*named_paths(question, files, folders), prose=prose)
+    if any(existing_named(question, files, folders)):
+        return snippet_grammar(*named_paths(question, files, folders), prose=False)
+    # One about nothing a tool can see gets no tool call (agent/scope.py).
+    call = about_the_project(question, [*files, *folders])
+    if not paths_in(question):
+        return snippet_grammar(files, folders, [], call=call)  # the tools' own defaults only
+    return snippet_grammar(files, folders, call=call)
 
 
 def existing_named(

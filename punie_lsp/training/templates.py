@@ -20,7 +20,10 @@ filled snippet and keeps only those that run. The evaluation's questions
 (eval_phrasings.json and the eval_*.json files) are written apart from these phrasings.
 """
 
+import re
 from dataclasses import dataclass
+
+from punie_lsp.agent.scope import content_words
 
 TESTS_COUNTS = (
     'result = pytest_run("{path}")\n'
@@ -455,3 +458,13 @@ def surface_forms(question: str) -> tuple[str, ...]:
     the final punctuation, with "please", and with a greeting in front."""
     bare = question.rstrip("?.!")
     return (question, bare.lower(), f"{bare}, please", f"hey, {question[0].lower()}{question[1:]}")
+
+
+def tool_words() -> list[str]:
+    """The words of every tool question's phrasings: what agent/scope.py takes a question
+    about the project to share (agent/tool_words.json; a test keeps the two equal)."""
+    words: set[str] = set()
+    for intent in INTENTS:
+        for phrasing in (*intent.phrasings, *intent.whole):
+            words |= content_words(re.sub(r"\{\w+\}", " ", phrasing))
+    return sorted(words)
