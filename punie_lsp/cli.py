@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from punie_lsp.training import projects
 
         return projects.run(args)
+    if args.command == "sweep":
+        from punie_lsp.training import sweep
+
+        return sweep.run(args)
     try:
         if args.command == "ask":
             from punie_lsp.ask import run  # mlx is only needed here
@@ -96,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("path", nargs="?", default=".")
     tool.add_argument("--json", action="store_true", help="print the pydantic model as JSON")
     from punie_lsp.model import serve
-    from punie_lsp.training import data, evaluate, fix_eval, projects, train
+    from punie_lsp.training import data, evaluate, fix_eval, projects, sweep, train
 
     serve.add_arguments(
         sub.add_parser("serve-model", help="serve the model to a team over HTTP (mlx_lm.server)")
@@ -110,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_arguments(sub.add_parser("eval", help="score the model on held-out questions"))
     fix_eval.add_arguments(
         sub.add_parser("eval-fixes", help="verified fixes offered per fault kind, held out")
+    )
+    sweep.add_arguments(
+        sub.add_parser("sweep", help="out-of-distribution accuracy against training projects")
     )
     return parser
 
