@@ -36,9 +36,15 @@ def loss_curves(runs: dict[str, Path], out: Path) -> Path:
                 label=f"{label} {kind}",
             )
     ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss (reply tokens)")
-    ax.set_title("LoRA fine-tuning of SmolLM2-135M on Code Mode data")
+    labels = ("iteration", "loss (reply tokens)")
+    return finish(fig, ax, out, "LoRA fine-tuning of SmolLM2-135M on Code Mode data", *labels)
+
+
+def finish(fig: Any, ax: Any, out: Path, title: str, xlabel: str, ylabel: str) -> Path:
+    """Label a line plot, give it a legend and a grid, and save it."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()

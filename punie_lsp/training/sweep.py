@@ -79,20 +79,17 @@ def plot(points: dict[int, dict[str, float]], out: Path) -> Path:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    from punie_lsp.training.plot import finish
+
     fig, ax = plt.subplots(figsize=(7, 4))
     for suite in SUITES:
         xs = [n for n in sorted(points) if suite in points[n]]
         ax.plot(xs, [100 * points[n][suite] for n in xs], "o-", label=suite)
     ax.set_xscale("log")
     ax.set_xticks(sorted(points), [str(n) for n in sorted(points)])
-    ax.set_xlabel("generated training projects")
-    ax.set_ylabel("strict accuracy, held out (%)")
-    ax.set_title("Out-of-distribution accuracy against training projects")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    return out
+    title = "Out-of-distribution accuracy against training projects"
+    labels = ("generated training projects", "strict accuracy, held out (%)")
+    return finish(fig, ax, out, title, *labels)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
