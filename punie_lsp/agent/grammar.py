@@ -254,8 +254,10 @@ def reply_grammar(root: Path, question: str | None = None) -> str:
     files, folders = workspace_paths(root)
     # A question that names a file or folder of this project asks about its code, and what
     # the code says comes from a tool: the model may not answer it from memory.
-    if any(existing_named(question, files, folders)):
-        return snippet_grammar(*named_paths(question, files, folders), prose=False)
+    named_files, named_folders = existing_named(question, files, folders)
+    if named_files or named_folders:
+        offered = named_paths(named_files, named_folders, files, folders)
+        return snippet_grammar(*offered, prose=False)
     # One about nothing a tool can see gets no tool call (agent/scope.py).
     call = about_the_project(question, [*files, *folders])
     if not paths_in(question):
@@ -272,12 +274,11 @@ def existing_named(
     return [p for p in named if p in known_files], [p for p in named if p in known_folders]
 
 
-def named_paths(question: str, files: list[str], folders: list[str]) -> tuple[list[str], list[str]]:
-    """The files and folders a snippet may name for question: where it names paths that
-    exist, those and what lies under its folders; else all of them."""
-    named_files, named_folders = existing_named(question, files, folders)
-    if not named_files and not named_folders:
-        return files, folders
+def named_paths(
+    named_files: list[str], named_folders: list[str], files: list[str], folders: list[str]
+) -> tuple[list[str], list[str]]:
+    """The files and folders a snippet may name where the question names these existing
+    ones: those and what lies under the folders (all, where it names the root)."""
     if "." in named_folders:
         return files, folders
 

@@ -72,7 +72,7 @@ class RemoteModel(Backend):
         if self.engine not in GRAMMAR_FIELDS:
             return self._generate(request, None)
         try:
-            return self._generate(request, request.grammar)
+            return self._generate(request, GRAMMAR_FIELDS[self.engine](request.grammar))
         except _GrammarRefused as exc:
             self.grammar_refused = str(exc)
             log.warning(
@@ -83,9 +83,8 @@ class RemoteModel(Backend):
 
     def _owner(self) -> str:
         """Who serves the model (the `owned_by` of its entry in `/models`); "" if unsaid."""
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            call = urllib.request.Request(f"{self.base_url}/models", headers=headers)
+            call = urllib.request.Request(f"{self.base_url}/models", headers=self._auth())
             with urllib.request.urlopen(call, timeout=min(self.timeout, 10)) as response:
                 models = json.load(response).get("data") or []
         except (OSError, ValueError, AttributeError, http.client.HTTPException):
@@ -94,7 +93,11 @@ class RemoteModel(Backend):
         first = (named or [m for m in models if isinstance(m, dict)] or [{}])[0]
         return str(first.get("owned_by") or "")
 
-    def _generate(self, request: GenerateRequest, grammar: str | None) -> Generation:
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def _generate(self, request: GenerateRequest, grammar: dict[str, object] | None) -> Generation:
+        """One streamed request; grammar: the fields that carry the grammar to this engine."""
         body: dict[str, object] = {
             "messages": list(request.turns),
             "max_tokens": request.max_tokens,
@@ -106,11 +109,9 @@ class RemoteModel(Backend):
             body["model"] = self.model
         if request.stop:
             body["stop"] = list(request.stop)
-        if grammar is not None and self.engine in GRAMMAR_FIELDS:
-            body.update(GRAMMAR_FIELDS[self.engine](grammar))
+        body.update(grammar or {})
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
+        headers.update(self._auth())
         call = urllib.request.Request(self.url, json.dumps(body).encode(), headers)
         start = time.perf_counter()
         first: float | None = None

@@ -14,16 +14,14 @@ from typing import Any
 
 import attrs  # lsprotocol's types are attrs classes
 from lsprotocol import types
-from lsprotocol.converters import get_converter
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import PositionCodec
 
-from punie_lsp.server.raw_json import RawDiagnostic, RawResponse, raw_converter
+from punie_lsp.server.raw_json import LSP, RawDiagnostic, RawResponse, raw_converter
 from punie_lsp.tools.process import signal_group
 
 log = logging.getLogger(__name__)
-_LSP = get_converter()  # for a range in another encoding
 
 
 class _TolerantProtocol(LanguageServerProtocol):
@@ -211,10 +209,10 @@ class ChildServer:
 
     def _convert(self, diagnostic: RawDiagnostic, lines: list[str]) -> RawDiagnostic:
         if not self.same_encoding:
-            theirs = _LSP.structure(diagnostic["range"], types.Range)
+            theirs = LSP.structure(diagnostic["range"], types.Range)
             server_range = self._codec.range_from_client_units(lines, theirs)
             ours = self._ours.range_to_client_units(lines, server_range)
-            diagnostic["range"] = _LSP.unstructure(ours)
+            diagnostic["range"] = LSP.unstructure(ours)
         diagnostic["source"] = self.name
         return diagnostic
 

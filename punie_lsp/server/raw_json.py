@@ -16,7 +16,7 @@ from pygls.protocol import default_converter
 
 RawDiagnostic = dict[str, Any]  # one LSP Diagnostic, as JSON
 
-_LSP = get_converter()  # lsprotocol's own, for the few typed diagnostics made here
+LSP = get_converter()  # lsprotocol's own, for the few typed values made or read here
 
 
 class RawJson(dict[str, Any]):
@@ -46,4 +46,4 @@ def raw_converter() -> cattrs.Converter:
 
 def lsp_raw(diagnostics: list[types.Diagnostic]) -> list[RawDiagnostic]:
     """Typed diagnostics (the model's findings) as JSON, to go beside the tools'."""
-    return [_LSP.unstructure(d) for d in diagnostics]
+    return [LSP.unstructure(d) for d in diagnostics]
