@@ -38,6 +38,7 @@ from punie_lsp.server.code_actions import ActionContext, Provider, document_edit
 from punie_lsp.server.commands import Command
 from punie_lsp.server.diagnostic_data import ResolveData
 from punie_lsp.server.diagnostics import DiagnosticsEngine, Snapshot
+from punie_lsp.server.edits import EditLog
 from punie_lsp.server.model_service import ModelService
 from punie_lsp.server.progress import Progress
 from punie_lsp.server.protocol import PunieProtocol
@@ -63,8 +64,9 @@ class PunieServer(LanguageServer):
         )
         self.session = Session()
         self.children = Children(self.report_problem)
+        self.edits = EditLog()
         self.engine = DiagnosticsEngine(
-            self.session, self.children, self._publish, self.report_problem
+            self.session, self.children, self._publish, self.report_problem, self.edits
         )
         self.publishing = Publishing(self, self.session, self.engine)
         self.model = ModelService(self, self.session, self.report_problem)
@@ -156,7 +158,7 @@ class PunieServer(LanguageServer):
             )
             return None
         try:
-            child.sync(snap.uri, snap.version, snap.text)
+            child.sync(snap.uri, snap.version, snap.text, self.edits)
             return await child.request(entry.method, params)
         except ChildServerError as exc:
             log.warning("%s", exc)
@@ -213,6 +215,13 @@ async def did_change_configuration(
 async def did_change(
     ls: PunieServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
 ) -> None:
+    # Before any await, so that the log keeps the editor's order.
+    if isinstance(params, types.DidOpenTextDocumentParams):
+        ls.edits.opened(params.text_document.uri, params.text_document.version)
+    else:
+        ls.edits.changed(
+            params.text_document.uri, params.text_document.version, params.content_changes
+        )
     await ls.settings_loaded.wait()
     ls.model.edited()
     if isinstance(params, types.DidOpenTextDocumentParams):
@@ -241,6 +250,7 @@ def did_save(ls: PunieServer, params: types.DidSaveTextDocumentParams) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PunieServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.edits.closed(params.text_document.uri)
     ls.engine.forget(params.text_document.uri, push=not ls.publishing.pull)
     ls.unsafe.forget(params.text_document.uri)
     ls.publishing.hand_findings_to_pull(params.text_document.uri, opened=False)

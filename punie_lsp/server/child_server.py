@@ -2,8 +2,9 @@
 
 Both tools keep the project analysed between keystrokes and answer a pull for a changed
 buffer in a millisecond or two, where a fresh `ty check` or `ruff check` process takes tens
-(docs/performance.md); `ty check` also has no stdin mode at all. We forward each buffer version
-as a whole-text change and pull that tool's diagnostics for it, kept as the JSON it sent
+(docs/performance.md); `ty check` also has no stdin mode at all. We forward the editor's own
+ranged changes since the version the tool last saw (the whole text where those are not all
+at hand, server/edits.py) and pull that tool's diagnostics for it, kept as the JSON it sent
 (server/raw_json.py).
 """
 
@@ -18,6 +19,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import PositionCodec
 
+from punie_lsp.server.edits import EditLog
 from punie_lsp.server.raw_json import LSP, RawDiagnostic, RawResponse, raw_converter
 from punie_lsp.tools.process import signal_group
 
@@ -142,11 +144,16 @@ class ChildServer:
             self._last_stderr = text or self._last_stderr
             log.debug("%s stderr: %s", self.name, text)
 
-    def sync(self, uri: str, version: int, text: str) -> None:
-        """Make the server see this version of the buffer (one whole-text change per version)."""
+    def sync(self, uri: str, version: int, text: str, edits: EditLog | None = None) -> None:
+        """Make the server see this version of the buffer: the editor's changes since the
+        version it has, where edits holds them all and their ranges are in its encoding,
+        else the whole text."""
         known = self._versions.get(uri)
         if known == version:
             return
+        ranged = None
+        if edits is not None and known is not None and self.same_encoding:
+            ranged = edits.since(uri, known, version)
         if known is None:
             self._client.text_document_did_open(
                 types.DidOpenTextDocumentParams(
@@ -159,7 +166,8 @@ class ChildServer:
             self._client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     text_document=types.VersionedTextDocumentIdentifier(version=version, uri=uri),
-                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                    content_changes=ranged
+                    or [types.TextDocumentContentChangeWholeDocument(text=text)],
                 )
             )
         self._versions[uri] = version

@@ -26,6 +26,7 @@ from pygls.workspace import TextDocument
 from punie_lsp.server.child_server import ChildServer, ChildServerError
 from punie_lsp.server.children import Child, Children
 from punie_lsp.server.diagnostic_data import RuffDiagnosticData
+from punie_lsp.server.edits import EditLog
 from punie_lsp.server.findings import live_covers
 from punie_lsp.server.raw_json import RawDiagnostic, lsp_raw
 from punie_lsp.server.session import Session
@@ -78,9 +79,11 @@ class DiagnosticsEngine:
         children: Children,
         publish: Callable[[str, int | None, list[RawDiagnostic]], None],
         report_problem: Callable[[str], None],
+        edits: EditLog,
     ) -> None:
         self.session = session
         self.children = children
+        self.edits = edits  # the editor's changes, forwarded to the children as ranges
         self.publish = publish
         self.report_problem = report_problem
         self._pending: dict[str, asyncio.Task[None]] = {}
@@ -170,7 +173,7 @@ class DiagnosticsEngine:
 
     async def _pull(self, snap: Snapshot, child: ChildServer) -> list[RawDiagnostic]:
         try:
-            child.sync(snap.uri, snap.version, snap.text)
+            child.sync(snap.uri, snap.version, snap.text, self.edits)
             return await child.diagnostics(snap.uri, snap.lines)
         except ChildServerError as exc:
             # A server that hangs or dies is switched off until the settings change, so one
