@@ -51,6 +51,7 @@ def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None
         seed=7,
     )
     assert recipe["seed"] == 7 and recipe["num_layers"] == train.RECIPE["num_layers"]
+    assert recipe["frozen_prefix"]  # the embedded model has the layout training/prefix.py needs
     assert recipe["test_loss"] > 0
     for name in ("adapters.safetensors", "adapter_config.json", "replies.json", "recipe.json"):
         assert (adapter / name).is_file(), name
@@ -90,3 +91,54 @@ def test_train_fuse_quantize_and_answer(tiny_data: Path, tmp_path: Path) -> None
     reply = host.generate(GenerateRequest(prompt.messages("Which tests fail?"), 8, prompt.STOP))
     host.stop()
     assert reply.generation_tokens > 0
+
+
+def test_the_cached_prefix_gives_mlx_lm_s_loss_and_gradients() -> None:
+    """training/prefix.py: the same loss and LoRA gradients as mlx-lm's default_loss, on the
+    real model, for a batch mixing lengths and prompt lengths (head cut from the first
+    learned position), and for the same batch again (activations from the cache)."""
+    from punie_lsp.model import blas
+
+    blas.load()
+    import mlx.core as mx
+    import mlx.nn as nn
+    from mlx.utils import tree_flatten, tree_map
+    from mlx_lm.tuner.trainer import default_loss
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+    from mlx_lm.utils import load
+
+    from punie_lsp.model.embedded import embedded_model_dir
+    from punie_lsp.training.prefix import FrozenPrefix, supported
+
+    model, tokenizer, *_ = load(str(embedded_model_dir()))
+    model.freeze()
+    linear_to_lora_layers(model, 4, {"rank": 4, "dropout": 0.0, "scale": 20.0})
+    mx.random.seed(3)  # LoRA's B starts at zero, which would make A's gradients zero
+    model.update(
+        tree_map(lambda p: mx.random.normal(p.shape) * 0.01, model.trainable_parameters())
+    )
+    assert supported(model, 4)
+    short = tokenizer.encode("Which tests fail? Run pytest_run on tests/ and print it.")
+    long = tokenizer.encode("A longer prompt about ruff_check and typecheck. " * 6)
+    rows = [long + short, long[:40] + short]
+    width = 1 + 32 * ((max(map(len, rows)) + 31) // 32)
+    tokens = mx.array([row + [0] * (width - len(row)) for row in rows])
+    lengths = mx.array([[len(long) + 3, len(rows[0])], [42, len(rows[1])]])
+
+    def grads_of(loss, *batch):
+        (value, ntoks), grads = nn.value_and_grad(model, loss)(model, *batch)
+        return value, ntoks, dict(tree_flatten(grads))
+
+    expected, ntoks, grads = grads_of(default_loss, tokens, lengths)
+    prefix = FrozenPrefix(model, 4)
+    for _ in range(2):  # computed, then from the cache
+        hidden, targets, same = prefix.batch(tokens, lengths)
+        assert targets.shape[1] < tokens.shape[1] - 1  # the prompts' head positions cut
+        value, count, cached = grads_of(prefix.loss, hidden, targets, same)
+        assert count.item() == ntoks.item()
+        assert abs(value.item() - expected.item()) < 1e-4 * expected.item()
+        assert cached.keys() == grads.keys() and len(grads) == 4 * 7 * 2  # every LoRA A and B
+        for name, grad in grads.items():
+            scale = mx.abs(grad).max().item()
+            assert scale > 0, name
+            assert mx.abs(cached[name] - grad).max().item() < 1e-3 * scale, name

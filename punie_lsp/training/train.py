@@ -11,13 +11,17 @@ every `save_every` iterations and appends every train/validation loss report to 
 """
 
 import argparse
+import contextlib
+import functools
 import json
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 RECIPE: dict[str, Any] = {
     "fine_tune_type": "lora",
@@ -37,6 +41,9 @@ RECIPE: dict[str, Any] = {
     "test_batches": -1,  # the whole test split, once at the end
     "save_every": 500,
     "seed": 0,
+    # The frozen layers' activations computed once per example (training/prefix.py): the
+    # same loss and gradients, fewer FLOPs an iteration (docs/model.md measures it).
+    "frozen_prefix": True,
 }
 
 
@@ -93,7 +100,8 @@ def train(
     train_set, valid_set, test_set = load_dataset(args, tokenizer)  # ty: ignore[invalid-argument-type]
     start = time.perf_counter()
     # mlx-lm's own run() drops a callback passed to it, so its two steps are called here.
-    train_model(args, loaded, train_set, valid_set, loss_log(out / "loss.jsonl"))
+    with _frozen_prefix(loaded, recipe):
+        train_model(args, loaded, train_set, valid_set, loss_log(out / "loss.jsonl"))
     recipe["train_seconds"] = round(time.perf_counter() - start)
     recipe["test_loss"] = _test_loss(args, loaded, test_set)
     _carry_over(data, out, overrides.get("resume_adapter_file"), recipe)
@@ -102,6 +110,25 @@ def train(
     recipe["command"] = command
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
     return recipe
+
+
+@contextlib.contextmanager
+def _frozen_prefix(model: Any, recipe: dict[str, Any]) -> Generator[None]:
+    """mlx-lm's train_model with training/prefix.py's loss and batches where the recipe asks
+    for them and the model allows: train_model takes neither, so the trainer it calls is
+    given them for the call."""
+    from mlx_lm import lora
+
+    from punie_lsp.training import prefix
+
+    if not recipe["frozen_prefix"] or not prefix.supported(model, recipe["num_layers"]):
+        recipe["frozen_prefix"] = False
+        yield
+        return
+    cached = prefix.FrozenPrefix(model, recipe["num_layers"])
+    ours = functools.partial(lora.train, loss=cached.loss, iterate_batches=cached.iterate_batches)
+    with mock.patch.object(lora, "train", ours):
+        yield
 
 
 def _carry_over(data: Path, out: Path, resumed: str | None, recipe: dict[str, Any]) -> None:
@@ -198,6 +225,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument(
+        "--plain-loss",
+        action="store_true",
+        help="run every layer forward on every iteration, as mlx-lm does (to compare)",
+    )
+    parser.add_argument(
         "--resume", default=None, help="start from this adapters.safetensors (fresh optimizer)"
     )
     parser.add_argument("--fuse", type=Path, default=None, help="also fuse into this folder")
@@ -218,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         resume_adapter_file=args.resume,
+        frozen_prefix=False if args.plain_loss else None,
     )
     print(json.dumps(recipe, indent=2))
     if args.fuse:
