@@ -115,3 +115,45 @@ async def _diagnostics(lsp: Client, uri: str, version: int) -> list[types.Diagno
         assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
         return list(report.items)
     return await published(lsp, uri, version)
+
+
+async def test_a_child_is_sent_the_ranges_and_agrees() -> None:
+    """Straight to a real `ruff server`: after the open, a version reached by two keystrokes
+    goes as those two ranged changes, and ruff's findings are then those of the whole text."""
+    import sys
+
+    from lsprotocol import types as t
+
+    from punie_lsp.server.child_server import ChildServer
+
+    ruff = ChildServer(
+        "ruff", str(Path(sys.executable).parent / "ruff"), PROBLEMS.parent.parent.as_uri(),
+        "utf-16", timeout=30,
+    )  # fmt: skip
+    await ruff.start()
+    sent: list[t.DidChangeTextDocumentParams] = []
+    client = ruff._client
+    forward = client.text_document_did_change
+    client.text_document_did_change = lambda params: (sent.append(params), forward(params))[1]
+    try:
+        uri, log = "file:///tmp/punie-ranged/x.py", EditLog()
+        text = "import os\n\n\ndef f():\n    return 1\n"
+        log.opened(uri, 1)
+        ruff.sync(uri, 1, text, log)
+        changes, typed = _type(text, 4, len("    return 1"), " + y", "utf-16")
+        log.changed(uri, 2, changes[:2])
+        log.changed(uri, 3, changes[2:])
+        ruff.sync(uri, 3, typed, log)
+        assert [type(c) for c in sent[-1].content_changes] == [
+            t.TextDocumentContentChangePartial
+        ] * 4
+        ranged = await ruff.diagnostics(uri, typed.splitlines())
+        ruff.close(uri)
+        ruff.sync(uri, 4, typed, log)  # reopened: the whole text
+        whole = await ruff.diagnostics(uri, typed.splitlines())
+        assert {(d["code"], str(d["range"])) for d in ranged} == {
+            (d["code"], str(d["range"])) for d in whole
+        }
+        assert {d["code"] for d in ranged} >= {"F401", "F821"}  # os unused, y undefined
+    finally:
+        await ruff.stop()

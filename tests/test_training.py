@@ -114,9 +114,7 @@ def test_the_cached_prefix_gives_mlx_lm_s_loss_and_gradients() -> None:
     model.freeze()
     linear_to_lora_layers(model, 4, {"rank": 4, "dropout": 0.0, "scale": 20.0})
     mx.random.seed(3)  # LoRA's B starts at zero, which would make A's gradients zero
-    model.update(
-        tree_map(lambda p: mx.random.normal(p.shape) * 0.01, model.trainable_parameters())
-    )
+    model.update(tree_map(lambda p: mx.random.normal(p.shape) * 0.01, model.trainable_parameters()))
     assert supported(model, 4)
     short = tokenizer.encode("Which tests fail? Run pytest_run on tests/ and print it.")
     long = tokenizer.encode("A longer prompt about ruff_check and typecheck. " * 6)
@@ -139,6 +137,6 @@ def test_the_cached_prefix_gives_mlx_lm_s_loss_and_gradients() -> None:
         assert abs(value.item() - expected.item()) < 1e-4 * expected.item()
         assert cached.keys() == grads.keys() and len(grads) == 4 * 7 * 2  # every LoRA A and B
         for name, grad in grads.items():
-            scale = mx.abs(grad).max().item()
+            scale = float(mx.abs(grad).max())
             assert scale > 0, name
-            assert mx.abs(cached[name] - grad).max().item() < 1e-3 * scale, name
+            assert float(mx.abs(cached[name] - grad).max()) < 1e-3 * scale, name
