@@ -97,9 +97,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--projects", type=int, nargs="+", default=[25, 50, 100, 200])
     parser.add_argument("--count", type=int, default=2000, help="examples per point")
     parser.add_argument("--seed", type=int, default=10, help="the data's seed")
-    parser.add_argument("--iters", type=int, default=1500)
+    parser.add_argument("--iters", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--learning-rate", type=float, default=3e-4)
     parser.add_argument("--plot", type=Path, default=None, help="write the accuracy plot here")
     parser.add_argument("--plot-only", action="store_true", help="run nothing; plot what is done")
 
