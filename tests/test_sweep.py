@@ -45,7 +45,7 @@ def test_a_point_goes_on_where_it_stopped(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(subprocess, "run", fake_run)
     sweep.run_point(tmp_path, 25, args(tmp_path))
     assert [c[0] for c in ran] == ["train", "eval"]
-    assert "--projects" not in ran[0] and ran[0][ran[0].index("--iters") + 1] == "1500"
+    assert "--projects" not in ran[0] and ran[0][ran[0].index("--iters") + 1] == "2000"
     sweep.run_point(tmp_path, 25, args(tmp_path))
     assert len(ran) == 2  # nothing left to run
 
