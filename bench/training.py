@@ -11,21 +11,26 @@ iterations over the whole folder's training split would take each way.
 """
 
 import argparse
-import json
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
 from punie_lsp.training import train
+from punie_lsp.training.plot import read_loss
 
 BATCH = 2
 PASSES = 3
 
 
-def subset(data: Path, examples: int, into: Path) -> Path:
+def examples(data: Path) -> list[str]:
+    """The training split's examples, one JSON line each."""
+    return (data / "train.jsonl").read_text("utf-8").splitlines()
+
+
+def subset(data: Path, count: int, into: Path) -> Path:
     into.mkdir(parents=True)
-    lines = (data / "train.jsonl").read_text("utf-8").splitlines()[:examples]
+    lines = examples(data)[:count]
     (into / "train.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     for name in ("valid", "test"):  # one small batch each: not what is timed
         (into / f"{name}.jsonl").write_text("\n".join(lines[:BATCH]) + "\n", "utf-8")
@@ -36,7 +41,7 @@ def seconds_per_iteration(data: Path, out: Path, cached: bool) -> list[float]:
     """Wall seconds an iteration took in each pass over data. Not the trainer's own rate:
     it leaves out the time spent making a batch, where the cached way's first pass computes
     the activations."""
-    per_pass = sum(1 for _ in (data / "train.jsonl").open()) // BATCH
+    per_pass = len(examples(data)) // BATCH
     train.train(
         data,
         out,
@@ -49,7 +54,7 @@ def seconds_per_iteration(data: Path, out: Path, cached: bool) -> list[float]:
         save_every=10**9,
         frozen_prefix=cached,
     )
-    records = [json.loads(line) for line in (out / "loss.jsonl").open()]
+    records = read_loss(out / "loss.jsonl")
     seconds, last, validating = [], records[0]["time"], 0.0
     for record in records[1:]:
         if record["kind"] == "valid":  # the last pass's closing validation is not training
@@ -86,7 +91,7 @@ def main() -> None:
         later = statistics.median(passes[1:])
         print(f"  {way:6}  first pass {passes[0]:.2f}  later passes {later:.2f}")
     print(f"later passes, plain / cached: {plain_later / cached_later:.2f}")
-    split = sum(1 for _ in (args.data / "train.jsonl").open())
+    split = len(examples(args.data))
     first = min(args.iters, split // BATCH)  # iterations of the cached way's first pass
     plain_s = args.iters * plain_later
     cached_s = first * med["cached"][0] + (args.iters - first) * cached_later

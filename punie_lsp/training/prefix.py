@@ -64,10 +64,9 @@ class FrozenPrefix:
     def batch(self, tokens: mx.array, lengths: mx.array) -> tuple[mx.array, mx.array, mx.array]:
         """mlx-lm's batch (tokens, (offset, length) rows) as (activations, targets, lengths):
         the activations of its inputs, the targets from the first position learned on."""
-        inputs = tokens[:, :-1]
-        width = inputs.shape[1]
-        array = np.array(tokens)
-        rows = [array[i, :length] for i, length in enumerate(np.array(lengths[:, 1]).tolist())]
+        width = tokens.shape[1] - 1  # the inputs: every token but the last
+        array, spans = np.array(tokens), np.array(lengths)
+        rows = [array[i, :length] for i, length in enumerate(spans[:, 1].tolist())]
         missing = [row for row in rows if row.tobytes() not in self._hidden]
         if missing:
             self._compute(missing)
@@ -75,7 +74,7 @@ class FrozenPrefix:
         for row in rows:
             h = self._hidden[row.tobytes()][:width]
             hidden.append(mx.pad(h, [(0, width - h.shape[0]), (0, 0)]))
-        first = max(int(np.array(lengths[:, 0]).min()) - 1, 0)
+        first = max(int(spans[:, 0].min()) - 1, 0)
         start = min(first // ALIGN * ALIGN, width - 1)
         return mx.stack(hidden), tokens[:, 1:][:, start:], lengths
 
