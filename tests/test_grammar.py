@@ -115,6 +115,12 @@ OK = [
     'doc = explain_rule("F401")\nprint(doc.name, doc.what)',
     'found = python_docs("the with statement")\nfor p in found.passages:\n'
     "    print(p.source, p.text)",
+    # A multi-step snippet reads each result before the next tool is called.
+    "result = typecheck()\nprint(result.error_count)\n"
+    "result = ruff_check()\nprint(result.violation_count)\n"
+    "for v in result.violations:\n    print(read_file(v.file).splitlines()[v.line - 1])",
+    'text = read_file("src/mdquill/__init__.py")\nprint(len(text.splitlines()))\n'
+    'result = pytest_run()\nprint(result.failed, text.count("def "))',
 ]
 
 
@@ -142,6 +148,18 @@ BAD = {
     # What the model wrote for "Show me X" in an evaluation: an expression that calls nothing.
     "no tool called": "mdquill/render.code",
     "no tool called first": 'print("no tests fail")\nprint(pytest_run().failed)',
+    # What the CPU recipe's first seed wrote for "Is frnclib/kiln.py type-correct?": ruff's
+    # result read with the type checker's fields.
+    "another tool's field": 'result = ruff_check()\nprint(result.error_count, "errors")',
+    "another tool's nested field": "for v in ruff_check().violations:\n    print(v.severity)",
+    "a field of the tool before": (
+        "result = typecheck()\nprint(result.error_count)\n"
+        "result = ruff_check()\nprint(result.warning_count)"
+    ),
+    "a field of text": 'text = read_file("src/mdquill/__init__.py")\nprint(text.errors)',
+    "a typed tool inside an expression": (
+        "result = typecheck()\nprint(result.error_count, len(ruff_check().violations))"
+    ),
 }
 
 
@@ -153,7 +171,9 @@ def test_what_does_not_exist_is_refused(vocabulary, tokenizer, name: str) -> Non
 def test_the_audit_finds_what_the_grammar_refuses() -> None:
     """The evaluation's count of bad snippets (snippet_problems) sees the same faults."""
     for name in ("a guessed layout", "a misspelt path", "an unregistered tool",
-                 "a field no result has", "a nested field no result has"):  # fmt: skip
+                 "a field no result has", "a nested field no result has",
+                 "another tool's field", "another tool's nested field",
+                 "a field of the tool before", "a field of text"):  # fmt: skip
         assert snippet_problems(BAD[name], MDQUILL), name
 
 

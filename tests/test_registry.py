@@ -13,7 +13,6 @@ from punie_lsp.agent import parse
 from punie_lsp.agent.results import ToolRun
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.tools import registry
-from punie_lsp.training import data
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "sample"
 
@@ -61,7 +60,7 @@ def test_every_consumer_derives_its_tools_from_the_registry() -> None:
     assert prompted == names - unprompted
     assert all(f"{name}(path)" in prompt.SYSTEM_PROMPT for name in prompted)
     assert not any(name in prompt.SYSTEM_PROMPT for name in unprompted)
-    assert {"error_count", "violations", "outcome", "failure_line"} <= data.ALLOWED_ATTRIBUTES
+    assert {"error_count", "violations", "outcome", "failure_line"} <= registry.result_fields()
 
 
 def test_a_registered_tool_reaches_every_consumer() -> None:

@@ -6,7 +6,11 @@ A reply is either a direct answer (prose with no tool call and no code fence in 
   calls no tool can only print what the model remembers;
 - parses (indentation is spelt out per depth, so a misindented line cannot be written);
 - calls only the registered tools and the sandbox's safe builtins;
-- reads, after a dot, only a field of a result model or a method of str, list, dict or set;
+- calls a tool other than read_file only where a statement at the top level opens with it,
+  and reads, after a dot, only a field of the result of the tool that opened the statements
+  it is in (or of the models nested in that result), or calls a method of str, list, dict or
+  set (agent/reads.py): so `result = ruff_check()` then `result.error_count` cannot be
+  written;
 - passes a tool a string path only when that path exists in the workspace (the files and
   folders listed when the question is asked; read_file: files only) and, where the question
   names existing paths, only those and what lies under the folders among them (a model
@@ -36,24 +40,16 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from punie_lsp.agent.policy import FORBIDDEN_ATTRIBUTES, SAFE_BUILTINS
+from punie_lsp.agent.policy import SAFE_BUILTINS
+from punie_lsp.agent.reads import METHODS
 from punie_lsp.agent.scope import about_the_project
 from punie_lsp.prompt import CALL_CLOSE, CALL_OPEN, paths_in
 from punie_lsp.tools.paths import walk
-from punie_lsp.tools.registry import TOOLS, result_fields
+from punie_lsp.tools.registry import TOOLS, Tool, fields_of, result_fields
 
 # Block depth of the deepest statement (a `for` in an `if` in a `for`).
 MAX_DEPTH = 3
 MAX_PATHS = 5_000  # workspace entries offered as tool arguments; the walk stops there
-
-
-# The public methods of the plain values a snippet handles, minus the forbidden ones.
-METHODS: tuple[str, ...] = tuple(
-    sorted(
-        {n for kind in (str, list, dict, set) for n in dir(kind) if not n.startswith("_")}
-        - FORBIDDEN_ATTRIBUTES
-    )
-)
 
 
 def workspace_paths(root: Path, limit: int = MAX_PATHS) -> tuple[list[str], list[str]]:
@@ -89,23 +85,80 @@ def _quoted(paths: Iterable[str]) -> str:
     return f"/\"{alts}\"/ | /'{alts}'/"
 
 
-def _blocks() -> str:
-    """Statements per block depth: each line's indentation is part of its newline."""
+def _blocks(s: str) -> str:
+    """Statements per block depth, in the segment s: each line's indentation is part of its
+    newline."""
     rules = []
     for d in range(MAX_DEPTH + 1):
         nl = f'"\\n{"    " * d}"'
-        rules.append(f"stmts{d}: stmt{d} ({nl} stmt{d})*")
+        rules.append(f"stmts{d}_{s}: stmt{d}_{s} ({nl} stmt{d}_{s})*")
         if d == MAX_DEPTH:
-            rules.append(f"stmt{d}: simple")
+            rules.append(f"stmt{d}_{s}: simple_{s}")
             continue
-        inner, nl_in = f"stmts{d + 1}", f'"\\n{"    " * (d + 1)}"'
+        inner, nl_in = f"stmts{d + 1}_{s}", f'"\\n{"    " * (d + 1)}"'
         rules += [
-            f"stmt{d}: simple | for{d} | if{d}",
-            f'for{d}: "for " targets " in " expr ":" {nl_in} {inner}',
-            f'if{d}: "if " expr ":" {nl_in} {inner} ({nl} "elif " expr ":" {nl_in} {inner})*'
+            f"stmt{d}_{s}: simple_{s} | for{d}_{s} | if{d}_{s}",
+            f'for{d}_{s}: "for " targets " in " expr_{s} ":" {nl_in} {inner}',
+            f'if{d}_{s}: "if " expr_{s} ":" {nl_in} {inner}'
+            f' ({nl} "elif " expr_{s} ":" {nl_in} {inner})*'
             f' ({nl} "else:" {nl_in} {inner})?',
         ]
     return "\n".join(rules)
+
+
+# The statements and expressions of a segment ("@": its name). Tools other than read_file
+# are called only where a segment opens, so what a result's fields are is always known.
+_SEGMENT = """
+segment@: opening@ ("\\n" stmt0@)*
+opening@: targets ASSIGN value@ | value@ | "print" "(" value@ CLOSE
+    | "for " targets " in " value@ ":" "\\n    " stmts1@
+value@: call@ trailer@*
+
+simple@: assign@ | augassign@ | expr@ | "pass" | "break" | "continue"
+assign@: targets ASSIGN expr@
+augassign@: NAME AUGASSIGN expr@
+expr@: lambda@ | test@
+lambda@: "lambda " NAME (COMMA NAME)* COLON expr@
+test@: or_test@ | or_test@ " if " or_test@ " else " expr@
+or_test@: and_test@ (" or " and_test@)*
+and_test@: not_test@ (" and " not_test@)*
+not_test@: "not " not_test@ | comparison@
+comparison@: arith@ (COMPARE arith@)*
+arith@: term@ (ADD term@)*
+term@: factor@ (MULTIPLY factor@)*
+factor@: "-" factor@ | primary@
+
+primary@: atom@ trailer@*
+trailer@: "[" subscript@ "]" | "." FIELD@ | "." METHOD "(" arguments@? CLOSE
+subscript@: expr@ | expr@? COLON expr@?
+atom@: NAME | NUMBER | STRING | fstring@ | "True" | "False" | "None"
+    | FUNCTION "(" arguments@? CLOSE
+    | READER "(" (FILE | reference@) CLOSE
+    | "(" expr@ CLOSE | "(" expr@ COMMA (expr@ (COMMA expr@)* COMMA?)? CLOSE | "()"
+    | "[" (expr@ (COMMA expr@)* COMMA?)? "]" | "[" expr@ comprehension@ "]"
+    | "{" (pair@ (COMMA pair@)* COMMA?)? "}" | "{" expr@ (COMMA expr@)* COMMA? "}"
+    | "{" expr@ comprehension@ "}" | "{" pair@ comprehension@ "}"
+pair@: expr@ COLON expr@
+reference@: NAME trailer@*
+comprehension@: (" for " targets " in " or_test@ (" if " or_test@)*)+
+arguments@: argument@ (COMMA argument@)* COMMA? | expr@ comprehension@
+argument@: expr@ | NAME "=" expr@ | "*" primary@
+
+fstring@: "f\\"" (FTEXT_D | BRACES | replacement@)* "\\""
+    | "f'" (FTEXT_S | BRACES | replacement@)* "'"
+replacement@: "{" expr@ CONVERSION? FORMAT_SPEC? "}"
+"""
+
+
+def _segment(tool: Tool, call: str) -> str:
+    """The rules of a segment the tool opens with call (a rule's right-hand side); what
+    follows a dot there is a field of its result or a method call (agent/reads.py)."""
+    s, fields = tool.name, fields_of(tool.name)
+    field = f"FIELD_{s.upper()}"
+    rules = _SEGMENT.replace('"." FIELD@ | ', f'"." {field} | ' if fields else "")
+    rules = rules.replace("@", f"_{s}")
+    terminal = f"{field}: /{_alternatives(fields)}/\n" if fields else ""
+    return f"{rules}\n{_blocks(s)}\ncall_{s}: {call}\n{terminal}"
 
 
 def snippet_grammar(
@@ -122,67 +175,34 @@ def snippet_grammar(
     files = list(files)
     folders = [*folders, *(f"{f}/" for f in folders if f != ".")]  # "tests/" names a folder too
     tool_paths = [*files, *folders] if tool_paths is None else list(tool_paths)
-    # No path to offer: no variable either (the model then writes `pytest_run(path)`), nor
-    # spaces (it pads `pytest_run(   )` where it wanted a quote, and loses its way).
-    typed_call = 'TYPED_TOOL "(" (PATH | reference)? CLOSE' if tool_paths else 'TYPED_TOOL "()"'
 
     functions = sorted({*SAFE_BUILTINS, "print"} - {"True", "False", "None"})
     functions = [f for f in functions if callable(getattr(builtins, f, print))]
-    typed = [t.name for t in TOOLS if t.argument == "path"]
-    readers = [t.name for t in TOOLS if t.argument == "file"]
-    explainers = [t.name for t in TOOLS if t.argument == "rule"]
-    searchers = [t.name for t in TOOLS if t.argument == "query"]
-    editors = [t.name for t in TOOLS if t.argument == "edit"]
+    # A tool's argument, as it opens a segment; a variable's fields there may be any
+    # result's (they were read in the segment before).
+    arguments = {
+        # No path to offer: no variable either (the model then writes `pytest_run(path)`),
+        # nor spaces (it pads `pytest_run(   )` where it wanted a quote, and loses its way).
+        "path": '"(" (PATH | argument_ref)? CLOSE' if tool_paths else '"()"',
+        "file": '"(" (FILE | argument_ref) CLOSE',
+        "rule": '"(" (RULE | argument_ref) CLOSE',
+        "query": '"(" (STRING | argument_ref) CLOSE',
+        "edit": '"(" FILE COMMA NUMBER COMMA (STRING | argument_ref) CLOSE',
+    }
+    segments = "".join(_segment(t, f"{_literal(t.name)} {arguments[t.argument]}") for t in TOOLS)
+    reader = next(t.name for t in TOOLS if t.argument == "file")
+    opened = " | ".join(f"segment_{t.name}" for t in TOOLS)
+    # read_file's text opens a snippet only: later, it is read inside the segment it is in.
+    more = " | ".join(f"segment_{t.name}" for t in TOOLS if t.name != reader)
     return f"""%llguidance {{}}
 start: {" | ".join(["call"] * call + ["prose"] * prose)}
-call: {_literal(CALL_OPEN + chr(10))} opening ("\\n" stmt0)* {_literal(chr(10) + CALL_CLOSE)}
-opening: targets ASSIGN tool_value | tool_value | "print(" tool_value CLOSE
-    | "for " targets " in " tool_value ":\\n    " stmts1
-tool_value: tool_call trailer*
-tool_call: {typed_call}
-    | READER "(" (FILE | reference) CLOSE
-    | EXPLAINER "(" (RULE | reference) CLOSE
-    | SEARCHER "(" (STRING | reference) CLOSE
-    | EDITOR "(" FILE COMMA NUMBER COMMA (STRING | reference) CLOSE
+call: {_literal(CALL_OPEN + chr(10))} ({opened}) ("\\n" ({more}))* {_literal(chr(10) + CALL_CLOSE)}
 prose: PROSE
 PROSE: /(?s:.+)/ & ~/(?s:.*)(<tool_call>|```)(?s:.*)/
-
-{_blocks()}
-
-simple: assign | augassign | expr | "pass" | "break" | "continue"
-assign: targets ASSIGN expr
-augassign: NAME AUGASSIGN expr
+{segments}
 targets: NAME | NAME (COMMA NAME)+
+argument_ref: NAME ("." ANY_FIELD | "[" (NUMBER | STRING | NAME) "]")*
 
-expr: lambda | test
-lambda: "lambda " NAME (COMMA NAME)* COLON expr
-test: or_test | or_test " if " or_test " else " expr
-or_test: and_test (" or " and_test)*
-and_test: not_test (" and " not_test)*
-not_test: "not " not_test | comparison
-comparison: arith (COMPARE arith)*
-arith: term (ADD term)*
-term: factor (MULTIPLY factor)*
-factor: "-" factor | primary
-
-primary: atom trailer*
-trailer: "[" subscript "]" | "." FIELD | "." METHOD "(" arguments? CLOSE
-subscript: expr | expr? COLON expr?
-atom: NAME | NUMBER | STRING | fstring | "True" | "False" | "None"
-    | FUNCTION "(" arguments? CLOSE
-    | tool_call
-    | "(" expr CLOSE | "(" expr COMMA (expr (COMMA expr)* COMMA?)? CLOSE | "()"
-    | "[" (expr (COMMA expr)* COMMA?)? "]" | "[" expr comprehension "]"
-    | "{{" (pair (COMMA pair)* COMMA?)? "}}" | "{{" expr (COMMA expr)* COMMA? "}}"
-    | "{{" expr comprehension "}}" | "{{" pair comprehension "}}"
-pair: expr COLON expr
-reference: NAME trailer*
-comprehension: (" for " targets " in " or_test (" if " or_test)*)+
-arguments: argument (COMMA argument)* COMMA? | expr comprehension
-argument: expr | NAME "=" expr | "*" primary
-
-fstring: "f\\"" (FTEXT_D | BRACES | replacement)* "\\"" | "f'" (FTEXT_S | BRACES | replacement)* "'"
-replacement: "{{" expr CONVERSION? FORMAT_SPEC? "}}"
 FTEXT_D: /([^"{{}}\\\\\\n]|\\\\.)+/
 FTEXT_S: /([^'{{}}\\\\\\n]|\\\\.)+/
 BRACES: "{{{{" | "}}}}"
@@ -191,13 +211,9 @@ FORMAT_SPEC: /:[^{{}}"'\\n]*/
 
 NAME: /[A-Za-z_][A-Za-z0-9_]*/ & ~/{_alternatives(keyword.kwlist)}/ & ~/_.*/
 FUNCTION: /{_alternatives(functions)}/
-TYPED_TOOL: /{_alternatives(typed)}/
-READER: /{_alternatives(readers)}/
-EXPLAINER: /{_alternatives(explainers)}/
-SEARCHER: /{_alternatives(searchers)}/
-EDITOR: /{_alternatives(editors)}/
+READER: /{_escape(reader)}/
 RULE: /"[A-Za-z][A-Za-z0-9-]*"/ | /'[A-Za-z][A-Za-z0-9-]*'/
-FIELD: /{_alternatives(result_fields())}/
+ANY_FIELD: /{_alternatives(result_fields())}/
 METHOD: /{_alternatives(METHODS)}/
 PATH: {_quoted(tool_paths)}
 FILE: {_quoted(files)}

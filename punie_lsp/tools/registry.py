@@ -111,13 +111,20 @@ def findings(result: BaseModel) -> list[Finding]:
 
 def result_fields() -> set[str]:
     """Every field name of the result models and of the models nested in them: the
-    attributes a snippet may read of a result."""
-    return {name for model in _models() for name in model.model_fields}
+    attributes a snippet may read of some result."""
+    return {name for t in TOOLS for name in fields_of(t.name)}
 
 
-def _models() -> Iterator[type[BaseModel]]:
+def fields_of(name: str) -> set[str]:
+    """The field names of the tool's result model and of the models nested in it: what a
+    snippet may read of what that tool returned (none for read_file's text)."""
+    result = _BY_NAME[name].result
+    return {field for model in _models(result) for field in model.model_fields} if result else set()
+
+
+def _models(root: type[BaseModel]) -> Iterator[type[BaseModel]]:
     seen: set[type[BaseModel]] = set()
-    todo = [tool.result for tool in TOOLS if tool.result is not None]
+    todo = [root]
     while todo:
         model = todo.pop()
         if model in seen:

@@ -19,7 +19,6 @@ Everything goes through agent.prompt, the formatter serving uses.
 """
 
 import argparse
-import ast
 import functools
 import hashlib
 import json
@@ -34,6 +33,7 @@ from typing import Any
 
 from punie_lsp import prompt
 from punie_lsp.agent import policy
+from punie_lsp.agent.reads import unreadable
 from punie_lsp.agent.results import SandboxResult, ToolRun
 from punie_lsp.agent.sandbox import run_code
 from punie_lsp.model import replies
@@ -70,12 +70,6 @@ WEIGHTS = {
     "types+source": 0.7,
 }
 
-# Attributes a snippet may read: the typed results' fields and the methods of the plain
-# values they hold. Anything else is a field that does not exist and must not be taught.
-ALLOWED_ATTRIBUTES = registry.result_fields() | {
-    name for kind in (str, list, dict) for name in dir(kind) if not name.startswith("_")
-}
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -90,10 +84,10 @@ class UnknownField(ValueError):
 
 
 def check_fields(code: str) -> None:
-    """Raise UnknownField if the snippet reads an attribute no typed result has."""
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Attribute) and node.attr not in ALLOWED_ATTRIBUTES:
-            raise UnknownField(f"line {node.lineno}: no result has a field {node.attr!r}")
+    """Raise UnknownField if the snippet reads an attribute the result it reads does not
+    have (agent/reads.py): what does not exist must not be taught."""
+    if problems := unreadable(code):
+        raise UnknownField("; ".join(problems))
 
 
 def project_root(name: str) -> Path:

@@ -49,11 +49,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_lsp.agent.grammar import METHODS
 from punie_lsp.agent.grounding import is_conversation
 from punie_lsp.agent.loop import Answer, Generate, ask
 from punie_lsp.agent.policy import SAFE_BUILTINS
-from punie_lsp.tools.registry import NAMES, result_fields
+from punie_lsp.agent.reads import unreadable
+from punie_lsp.tools.registry import NAMES
 from punie_lsp.tools.registry import TOOLS as TOOLS_LIST
 from punie_lsp.training import projects
 from punie_lsp.training.facts import facts
@@ -69,7 +69,6 @@ GENERATED = "generated/"  # a question's root: generated/<split>-<seed>
 GENERATED_COUNT = 12  # held-out projects the evaluation asks about by default
 TOOLS = set(NAMES)
 PATH_TOOLS = {tool.name for tool in TOOLS_LIST if tool.argument in ("path", "file")}
-ATTRIBUTES = result_fields() | set(METHODS)
 
 
 @dataclass
@@ -115,8 +114,9 @@ def called_tools(code: str | None) -> set[str]:
 
 def snippet_problems(code: str | None, root: Path) -> list[str]:
     """What a snippet names that does not exist: a function that is neither a tool nor a
-    builtin, an attribute no result model or plain value has, a path argument not in the
-    workspace. Read from its syntax tree; an unparsable snippet is one problem."""
+    builtin, an attribute the result it reads does not have (agent/reads.py), a path
+    argument not in the workspace. Read from its syntax tree; an unparsable snippet is one
+    problem."""
     if not code:
         return []
     try:
@@ -134,9 +134,7 @@ def snippet_problems(code: str | None, root: Path) -> list[str]:
                 path = str(node.args[0].value)
                 if not (root / path).exists():
                     problems.append(f"no path {path}")
-        elif isinstance(node, ast.Attribute) and node.attr not in ATTRIBUTES:
-            problems.append(f"no field {node.attr}")
-    return problems
+    return problems + unreadable(code)
 
 
 # The documentation tools: they take a rule or a question, not a path.
