@@ -53,5 +53,6 @@ def render(answer: Answer, model: str) -> str:
         f"timings: load {t.load:.1f} s, prompt {t.prompt:.2f} s, generation {t.generation:.2f} s,"
         f" tool {t.tool:.2f} s; {t.prompt_tokens} prompt tokens ({t.cached_tokens} cached),"
         f" {t.generation_tokens} generated"
+        + (f"; {t.blas_threads} BLAS thread{'s' * (t.blas_threads > 1)}" if t.blas_threads else "")
     )
     return "\n".join(lines)

@@ -1,9 +1,11 @@
 """OpenBLAS from PyPI for mlx (model/blas.py): the renamed copy, and mlx's results with it."""
 
+import ctypes
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,41 @@ def test_too_late_after_mlx_and_off_when_asked() -> None:
     code = "import json\nfrom punie_lsp.model import blas\nprint(json.dumps(blas.load()))\n"
     asked = subprocess.run([sys.executable, "-c", code], env=off, capture_output=True, text=True)
     assert asked.returncode == 0 and json.loads(asked.stdout) is None
+
+
+def test_openblas_num_threads_is_the_user_s_word(monkeypatch) -> None:
+    handle = ctypes.CDLL(blas.load())
+    for count in (1, 2):
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", str(count))
+        assert blas.fit_threads() == count and handle.openblas_get_num_threads() == count
+
+
+def test_a_core_another_program_keeps_busy_is_left_to_it(monkeypatch) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    handle = ctypes.CDLL(blas.load())
+    spin = [sys.executable, "-c", "while True: pass"]
+    burners = [subprocess.Popen(spin) for _ in range(cores)]
+    try:
+        time.sleep(1.0)  # each burner past its start, spinning
+        # Other load can only take more cores; every core is held, so one thread remains.
+        assert blas.idle_cores() == 1
+        assert blas.fit_threads() == 1 and handle.openblas_get_num_threads() == 1
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+@pytest.mark.parametrize(
+    ("loadavg", "others"), [("0.5 0.4 0.3 1/120 42\n", 0), ("2.1 1.9 1.0 3/150 42\n", 2)]
+)
+def test_idle_cores_counts_the_other_runnable_threads(
+    monkeypatch, tmp_path: Path, loadavg: str, others: int
+) -> None:
+    (fake := tmp_path / "loadavg").write_text(loadavg)
+    monkeypatch.setattr(blas, "LOADAVG", fake)
+    cores = len(os.sched_getaffinity(0))
+    assert blas.idle_cores() == max(1, cores - others)
+    monkeypatch.setattr(blas, "LOADAVG", tmp_path / "missing")  # not Linux's /proc: all cores
+    assert blas.idle_cores() == cores

@@ -66,6 +66,10 @@ def test_ask_json_on_the_sample_project(cache: Path, tmp_path: Path) -> None:
     timings = answer["timings"]
     assert timings["load"] > 0 and timings["generation_tokens"] > 0
     assert timings["cached_tokens"] > 0  # the system prompt came from the cache
+    # On Linux it ran on OpenBLAS, with the threads model/blas.py fitted to the idle cores.
+    cores = len(os.sched_getaffinity(0)) if sys.platform == "linux" else 0
+    assert (timings["blas_threads"] >= 1) if cores else timings["blas_threads"] == 0
+    assert timings["blas_threads"] <= cores
 
 
 def test_direct_question_gets_a_direct_answer(host: ModelHost, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ class Timings(BaseModel):
     grammar: float = 0.0  # writing the workspace's grammar (its paths listed)
     constraint: float = 0.0  # compiling and applying it while decoding (model/constraint.py)
     constraint_build: float = 0.0  # of which compiling it
+    blas_threads: int = 0  # the last generation's OpenBLAS threads; 0: another BLAS
 
 
 class Answer(BaseModel):

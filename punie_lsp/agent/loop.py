@@ -94,3 +94,4 @@ def _count(timings: Timings, generation: Generation) -> None:
     timings.corrected_tokens += generation.corrected_tokens
     timings.constraint += generation.constraint_seconds
     timings.constraint_build += generation.constraint_build_seconds
+    timings.blas_threads = generation.blas_threads

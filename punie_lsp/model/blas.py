@@ -14,6 +14,11 @@ into the cache with the prefix taken off every exported symbol (pyelftools lists
 patchelf renames them). Where that cannot be done, Debian's or Ubuntu's OpenBLAS
 (`apt-get install libopenblas0-pthread`) is used when installed. PUNIE_NO_OPENBLAS=1 keeps the
 bundled BLAS.
+
+OpenBLAS's threads meet at every block of a matrix product, so one thread that another
+process keeps off its core stalls the rest: with a core busy elsewhere, two threads on two
+cores answer several times slower than one (docs/performance.md). fit_threads() gives it, before
+each generation, only the cores nothing else is running on.
 """
 
 import ctypes
@@ -24,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from punie_lsp.cache import cache_dir
@@ -35,6 +41,7 @@ SYSTEM = [
     "/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3",
 ]
 PREFIX = "scipy_"
+LOADAVG = Path("/proc/loadavg")  # its fourth field: runnable threads/all threads
 
 
 def _wanted() -> bool:
@@ -58,6 +65,37 @@ def load() -> str | None:
         log.warning("OpenBLAS at %s not loaded: %s", library, exc)
         return None
     return library
+
+
+def fit_threads() -> int:
+    """Set OpenBLAS's thread count to the cores other work is not using now (at least one),
+    or to OPENBLAS_NUM_THREADS where that is set; the count, or 0 where OpenBLAS is not the
+    loaded BLAS. Call it while no matrix product is running (OpenBLAS's rule)."""
+    if (library := load()) is None:
+        return 0
+    wanted = os.environ.get("OPENBLAS_NUM_THREADS", "")
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else idle_cores()
+    handle = ctypes.CDLL(library)  # the handle load() opened: dlopen counts, not reloads
+    if handle.openblas_get_num_threads() != count:
+        handle.openblas_set_num_threads(count)
+    return count
+
+
+def idle_cores(samples: int = 5, gap: float = 0.001) -> int:
+    """This process's cores less those other runnable threads hold, at least one.
+
+    The kernel's count of runnable threads (/proc/loadavg) includes the reader; the least of a
+    few readings a millisecond apart sees lasting work and not a moment's (a lint run)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        others = []
+        for _ in range(samples):
+            running = LOADAVG.read_text().split()[3].split("/")[0]
+            others.append(int(running) - 1)
+            time.sleep(gap)
+    except (OSError, IndexError, ValueError):
+        return cores
+    return max(1, cores - min(others))
 
 
 def environment() -> dict[str, str]:

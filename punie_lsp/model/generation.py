@@ -51,6 +51,7 @@ class Generation:
     constrained: bool = False  # decoded under the request's grammar
     constraint_seconds: float = 0.0  # spent on the grammar: compiling it, then per token
     constraint_build_seconds: float = 0.0  # of which compiling it
+    blas_threads: int = 0  # OpenBLAS threads it ran on (model/blas.py); 0: another BLAS
 
 
 class Backend:

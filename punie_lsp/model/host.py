@@ -127,6 +127,7 @@ class ModelHost(Backend):
         from punie_lsp.model import blas
 
         blas.load()  # before mlx: its matrix products then run on OpenBLAS
+        blas.fit_threads()  # the load's own products, beside the server's lint children
         from mlx_lm import load  # imported here: mlx is the model thread's business only
 
         from punie_lsp.model.embedded import embedded_model_dir
@@ -257,6 +258,7 @@ class ModelHost(Backend):
     def _generate(self, job: _Job) -> Generation:
         from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
+        from punie_lsp.model import blas
         from punie_lsp.model.lookup import DRAFT_TOKENS, LookupStats, generate
 
         request = job.request
@@ -265,7 +267,7 @@ class ModelHost(Backend):
         shared = bool(self._cache) and tokens[: len(self._prefix)] == self._prefix
         if shared:
             cache, feed = self._cache, tokens[len(self._prefix) :]
-        result = Generation(text="", prompt_tokens=len(tokens))
+        result = Generation(text="", prompt_tokens=len(tokens), blas_threads=blas.fit_threads())
         stats = LookupStats()
         constraint = self._constraint(request)
         detokenizer = self._tokenizer.detokenizer
