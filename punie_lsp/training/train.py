@@ -52,6 +52,8 @@ def loss_log(path: Path) -> Any:
     importing this module for its arguments does not import mlx)."""
     from mlx_lm.tuner.callbacks import TrainingCallback
 
+    from punie_lsp.model import blas
+
     def write(record: dict[str, Any]) -> None:
         with path.open("a", encoding="utf-8") as f:
             f.write(json.dumps({**record, "time": time.time()}) + "\n")
@@ -59,6 +61,9 @@ def loss_log(path: Path) -> Any:
     class LossLog(TrainingCallback):
         def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
             write({"kind": "train", **train_info})
+            # Between steps nothing is being multiplied: the moment to leave OpenBLAS only
+            # the cores the user's other work is not using (model/blas.py).
+            blas.fit_threads()
 
         def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
             write({"kind": "valid", **val_info})
