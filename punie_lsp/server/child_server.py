@@ -21,12 +21,13 @@ from pygls.workspace import PositionCodec
 
 from punie_lsp.server.edits import EditLog
 from punie_lsp.server.raw_json import LSP, RawDiagnostic, RawResponse, raw_converter
+from punie_lsp.server.wire import OrjsonWriter
 from punie_lsp.tools.process import signal_group
 
 log = logging.getLogger(__name__)
 
 
-class _TolerantProtocol(LanguageServerProtocol):
+class _TolerantProtocol(OrjsonWriter, LanguageServerProtocol):
     """Keeps the child's initialize result untyped and its diagnostics as plain JSON.
 
     lsprotocol cannot structure every capability ty advertises (its notebook filters), and we

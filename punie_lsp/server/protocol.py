@@ -23,6 +23,7 @@ from pygls.protocol.language_server import lsp_method
 
 from punie_lsp.server.raw_json import RawJson
 from punie_lsp.server.transport import ResyncingInput
+from punie_lsp.server.wire import OrjsonWriter
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class Malformed:
     jsonrpc: str = "2.0"
 
 
-class PunieProtocol(LanguageServerProtocol):
+class PunieProtocol(OrjsonWriter, LanguageServerProtocol):
     input: ResyncingInput | None = None  # set when serving over stdio
 
     def structure_message(self, data: dict[str, Any]) -> Any:

@@ -1,0 +1,59 @@
+"""Messages written with orjson (server/wire.py): the bytes a client reads are the message
+pygls would have sent, with Content-Length counting the UTF-8 body's bytes."""
+
+import json
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from punie_lsp.server.protocol import PunieProtocol
+from punie_lsp.server.raw_json import RawJson, raw_converter
+
+
+class Captured:
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def close(self) -> None:
+        pass
+
+
+def read_one(data: bytes) -> tuple[int, bytes, bytes]:
+    """(Content-Length, body, what follows the body)."""
+    head, _, rest = data.partition(b"\r\n\r\n")
+    (length,) = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if b"Length" in line]
+    return length, rest[:length], rest[length:]
+
+
+def sent(send: Any) -> Any:
+    """What a client reads of one message sent by a fresh server's protocol."""
+    server = LanguageServer("t", "0", protocol_cls=PunieProtocol, converter_factory=raw_converter)
+    writer = Captured()
+    server.protocol.set_writer(writer)
+    send(server.protocol)
+    length, body, after = read_one(writer.data)
+    assert length == len(body) and after == b""
+    return json.loads(body.decode("utf-8"))
+
+
+def test_typed_and_raw_messages_arrive_whole_with_their_byte_length() -> None:
+    text = "naïve → 🐍 unused"
+    raw = RawJson(uri="file:///a.py", diagnostics=[{"message": text, "severity": 2}])
+    message = sent(lambda p: p.notify_raw(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, raw))
+    assert message == {
+        "jsonrpc": "2.0",
+        "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        "params": {"uri": "file:///a.py", "diagnostics": [{"message": text, "severity": 2}]},
+    }
+    shown = types.ShowMessageParams(type=types.MessageType.Warning, message=text)
+    message = sent(lambda p: p.notify(types.WINDOW_SHOW_MESSAGE, shown))
+    assert message["params"] == {"type": 2, "message": text}  # attrs and enum, as pygls writes
+
+
+def test_what_orjson_refuses_is_written_the_standard_way() -> None:
+    big = RawJson(value=2**70)  # past orjson's 64-bit integers
+    assert sent(lambda p: p.notify_raw("$/big", big))["params"] == {"value": 2**70}
