@@ -4,11 +4,13 @@ pygls would have sent, with Content-Length counting the UTF-8 body's bytes."""
 import json
 from typing import Any
 
+import pytest
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from punie_lsp.server.protocol import PunieProtocol
 from punie_lsp.server.raw_json import RawJson, raw_converter
+from punie_lsp.server.wire import decode
 
 
 class Captured:
@@ -57,3 +59,43 @@ def test_typed_and_raw_messages_arrive_whole_with_their_byte_length() -> None:
 def test_what_orjson_refuses_is_written_the_standard_way() -> None:
     big = RawJson(value=2**70)  # past orjson's 64-bit integers
     assert sent(lambda p: p.notify_raw("$/big", big))["params"] == {"value": 2**70}
+
+
+def test_a_message_is_read_as_pygls_reads_it() -> None:
+    """decode() against pygls' own json.loads with structure_message on every object."""
+    server = LanguageServer("t", "0", protocol_cls=PunieProtocol, converter_factory=raw_converter)
+    protocol = server.protocol
+    change = {
+        "jsonrpc": "2.0",
+        "method": types.TEXT_DOCUMENT_DID_CHANGE,
+        "params": {
+            "textDocument": {"uri": "file:///a.py", "version": 3},
+            "contentChanges": [
+                {
+                    "range": {
+                        "start": {"line": 1, "character": 0},
+                        "end": {"line": 1, "character": 2},
+                    },
+                    "text": "naïve 🐍",
+                }
+            ],
+        },
+    }
+    answer = {
+        "jsonrpc": "2.0",
+        "id": 9,
+        "result": {"items": [{"data": {"nested": [1, {"a": None}]}}]},
+    }
+    for message in (change, answer):
+        body = json.dumps(message).encode()
+        ours = decode(body, protocol)
+        assert ours == json.loads(body, object_hook=protocol.structure_message)
+    assert isinstance(
+        decode(json.dumps(change).encode(), protocol), types.DidChangeTextDocumentNotification
+    )
+
+
+def test_a_body_that_is_not_json_fails_as_the_json_module_says() -> None:
+    server = LanguageServer("t", "0", protocol_cls=PunieProtocol, converter_factory=raw_converter)
+    with pytest.raises(json.JSONDecodeError):
+        decode(b'{"jsonrpc": "2.0", "id": 1,', server.protocol)

@@ -15,13 +15,12 @@ from typing import Any
 
 import attrs  # lsprotocol's types are attrs classes
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import PositionCodec
 
 from punie_lsp.server.edits import EditLog
 from punie_lsp.server.raw_json import LSP, RawDiagnostic, RawResponse, raw_converter
-from punie_lsp.server.wire import OrjsonWriter
+from punie_lsp.server.wire import OrjsonClient, OrjsonWriter
 from punie_lsp.tools.process import signal_group
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class ChildServer:
         self._ours = PositionCodec(encoding)
         self.timeout = timeout
         self.editor = editor  # our editor's capabilities: forwarded answers come as it reads them
-        self._client = LanguageClient(
+        self._client = OrjsonClient(
             "punie-lsp", "0.1", protocol_cls=_TolerantProtocol, converter_factory=raw_converter
         )
         self._client.feature(types.WORKSPACE_CONFIGURATION)(self._configuration)
