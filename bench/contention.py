@@ -10,7 +10,10 @@ question, so drift in the machine's speed falls on all three alike. Printed per 
 policy: the median answer, prompt and generation seconds, the threads used, and the ratio of
 the default's median answer to the fitted one's.
 
-    uv run python bench/contention.py [--projects 2] [--questions 8]
+    uv run python bench/contention.py [--projects 2] [--questions 8] [--pause 1.5]
+
+--pause is a reader's pause before each question, in which the next sandbox worker starts
+(as in bench/model.py); with less, that start is itself a busy core when the answer begins.
 """
 
 import argparse
@@ -42,7 +45,9 @@ def burning(count: int):
             burner.wait()
 
 
-def under(load: int, items: list[dict[str, Any]], host: Any, rules: dict[str, str | None]):
+def under(
+    load: int, items: list[dict[str, Any]], host: Any, rules: dict[str, str | None], pause: float
+):
     from punie_lsp.agent import sandbox
     from punie_lsp.agent.loop import ask
     from punie_lsp.training.evaluate import root_of
@@ -59,7 +64,7 @@ def under(load: int, items: list[dict[str, Any]], host: Any, rules: dict[str, st
                 else:
                     os.environ["OPENBLAS_NUM_THREADS"] = threads
                 sandbox.prestart(root)
-                time.sleep(0.5)  # a reader's pause: the spare sandbox worker starts in it
+                time.sleep(pause)  # a reader's pause: the spare sandbox worker starts in it
                 t = ask(item["question"], root, host.generate).timings
                 for key, value in (
                     ("total", t.total), ("prompt", t.prompt), ("generation", t.generation),
@@ -74,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=2)
     parser.add_argument("--questions", type=int, default=8, help="per load and policy")
+    parser.add_argument("--pause", type=float, default=1.5, help="seconds before each question")
     args = parser.parse_args()
 
     from punie_lsp.model import blas
@@ -93,7 +99,7 @@ def main() -> None:
     print("\n| busy cores | threads | answer (s) | prompt (s) | generation (s) | threads used |")
     print("|---|---|---|---|---|---|")
     for load in range(cores):
-        rows = under(load, items, host, rules)
+        rows = under(load, items, host, rules, args.pause)
         for name, row in rows.items():
             used = sorted(set(int(n) for n in row["threads"]))
             print(
