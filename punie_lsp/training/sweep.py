@@ -86,6 +86,7 @@ def plot(points: dict[int, dict[str, float]], out: Path) -> Path:
         xs = [n for n in sorted(points) if suite in points[n]]
         ax.plot(xs, [100 * points[n][suite] for n in xs], "o-", label=suite)
     ax.set_xscale("log")
+    ax.minorticks_off()  # the points' own ticks only, not 3x10^1 and its kin
     ax.set_xticks(sorted(points), [str(n) for n in sorted(points)])
     title = "Out-of-distribution accuracy against training projects"
     labels = ("generated training projects", "strict accuracy, held out (%)")
