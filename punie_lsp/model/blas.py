@@ -75,10 +75,16 @@ def fit_threads() -> int:
         return 0
     wanted = os.environ.get("OPENBLAS_NUM_THREADS", "")
     count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else idle_cores()
-    handle = ctypes.CDLL(library)  # the handle load() opened: dlopen counts, not reloads
+    handle = _handle(library)
     if handle.openblas_get_num_threads() != count:
         handle.openblas_set_num_threads(count)
     return count
+
+
+@functools.cache
+def _handle(library: str) -> ctypes.CDLL:
+    """The library load() opened, for its thread calls: opened once, not per generation."""
+    return ctypes.CDLL(library)
 
 
 def idle_cores(samples: int = 5, gap: float = 0.001) -> int:

@@ -30,10 +30,14 @@ class OrjsonWriter(JsonRPCProtocol):
 
     def _send_data(self, data: Any) -> None:
         writer = self.writer
-        if not data or writer is None or not self._include_headers:
-            super()._send_data(data)  # its own log line for these
-            return
-        if inspect.iscoroutinefunction(writer.write):  # a websocket's: pygls schedules it
+        # Nothing to send, no writer, or a websocket's writer (no headers, an async write):
+        # pygls' own path, which logs or schedules them.
+        if (
+            not data
+            or writer is None
+            or not self._include_headers
+            or inspect.iscoroutinefunction(writer.write)
+        ):
             super()._send_data(data)
             return
         try:
