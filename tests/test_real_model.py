@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
@@ -40,6 +41,17 @@ def host(cache: Path) -> ModelHost:
     model = ModelHost().start()
     model.wait_loaded(600)
     return model
+
+
+@pytest.fixture(scope="module")
+def mlx_lms(host: ModelHost) -> Any:
+    """mlx-lm's own tokenizer for the embedded model, for its `generate` to compare with:
+    the host's is model/loading.py's."""
+    from mlx_lm.utils import load_tokenizer
+
+    from punie_lsp.model.embedded import embedded_model_dir
+
+    return load_tokenizer(embedded_model_dir(None))
 
 
 def test_the_adapter_ships() -> None:
@@ -92,7 +104,7 @@ def test_a_general_question_is_answered_from_python_s_documentation(host: ModelH
     assert passages[0]["text"] in answer.answer and "language reference" in answer.answer
 
 
-def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
+def test_cached_prefix_changes_nothing(host: ModelHost, mlx_lms: Any) -> None:
     from mlx_lm import generate
 
     turns = prompt.messages(QUESTION)
@@ -101,9 +113,7 @@ def test_cached_prefix_changes_nothing(host: ModelHost) -> None:
     assert cached.cached_tokens > 0 and cached.text == again.text
     # Against mlx-lm with no cache at all, on the host's own model (same thread rules:
     # the host is idle while this runs).
-    plain = generate(
-        host._model, host._tokenizer, prompt.render(host._tokenizer, turns), max_tokens=40
-    )
+    plain = generate(host._model, mlx_lms, prompt.render(mlx_lms, turns), max_tokens=40)
     assert cached.text == plain[: len(cached.text)]
 
 
@@ -154,16 +164,16 @@ def test_a_damaged_system_prompt_cache_is_computed_again(tmp_path: Path) -> None
         "What is a dataclass?",
     ],
 )
-def test_every_optimization_keeps_the_greedy_output(host: ModelHost, question: str) -> None:
+def test_every_optimization_keeps_the_greedy_output(
+    host: ModelHost, mlx_lms: Any, question: str
+) -> None:
     """Shared prompt cache + prompt-lookup drafts (model/lookup.py) + stopping at the tool
     call's end: the text is plain mlx-lm's greedy text, token for token."""
     from mlx_lm import generate
 
     turns = prompt.messages(question)
     fast = host.generate(GenerateRequest(turns, 120, prompt.STOP))
-    plain = generate(
-        host._model, host._tokenizer, prompt.render(host._tokenizer, turns), max_tokens=120
-    )
+    plain = generate(host._model, mlx_lms, prompt.render(mlx_lms, turns), max_tokens=120)
     assert len(fast.text) > 40 and fast.text == plain[: len(fast.text)]
     if question != "What is a dataclass?":  # Code Mode replies: the drafts did the work
         assert fast.accepted_tokens > fast.generation_tokens // 2, fast
@@ -198,7 +208,7 @@ def test_the_grammar_turns_a_guessed_path_into_one_that_exists(host: ModelHost) 
     assert snippet_problems(code, MDQUILL) == [], code
 
 
-def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:
+def test_the_guessed_reply_is_only_a_guess(host: ModelHost, mlx_lms: Any) -> None:
     """The reply guessed from the question (model/recall.py) drafts a Code Mode reply in a
     pass or two; a wrong guess (a ruff call for a pytest question: up to 64 wrong tokens in
     one pass, trimmed from the cache) costs passes, never a different token."""
@@ -207,8 +217,8 @@ def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:
     from punie_lsp.model.recall import build
 
     turns = prompt.messages(QUESTION)
-    text = prompt.render(host._tokenizer, turns)
-    plain = generate(host._model, host._tokenizer, text, max_tokens=120)
+    text = prompt.render(mlx_lms, turns)
+    plain = generate(host._model, mlx_lms, text, max_tokens=120)
     right = host.generate(GenerateRequest(turns, 120, prompt.STOP))
     assert len(right.text) > 40 and right.text == plain[: len(right.text)]
     assert right.passes <= 3, right
@@ -223,8 +233,9 @@ def test_the_guessed_reply_is_only_a_guess(host: ModelHost) -> None:
 
 
 def test_the_fused_adapter_is_the_same_model(host: ModelHost) -> None:
-    """The host folds the LoRA adapter into the weights (as mlx_lm.fuse does); plain mlx-lm
-    with the adapter kept as separate low-rank layers writes the same greedy text."""
+    """The host loads the model without mlx-lm's load and folds the LoRA adapter into the
+    weights (model/loading.py); plain mlx-lm with the adapter kept as separate low-rank
+    layers writes the same greedy text."""
     from mlx_lm import generate, load
 
     from punie_lsp.model.embedded import embedded_model_dir
@@ -234,7 +245,7 @@ def test_the_fused_adapter_is_the_same_model(host: ModelHost) -> None:
     assert not any(hasattr(m, "lora_a") for _, m in host._model.named_modules())  # fused
     for question in (QUESTION, "Are there lint problems in src/ledger/?"):
         text = prompt.render(tokenizer, prompt.messages(question))
-        fused = generate(host._model, host._tokenizer, text, max_tokens=80)
+        fused = generate(host._model, tokenizer, text, max_tokens=80)
         assert len(fused) > 40 and generate(model, tokenizer, text, max_tokens=80) == fused
 
 

@@ -128,9 +128,8 @@ class ModelHost(Backend):
 
         blas.load()  # before mlx: its matrix products then run on OpenBLAS
         blas.fit_threads()  # the load's own products, beside the server's lint children
-        from mlx_lm import load  # imported here: mlx is the model thread's business only
-
         from punie_lsp.model.embedded import embedded_model_dir
+        from punie_lsp.model.loading import load  # mlx is the model thread's business only
 
         spec = self.spec
         adapter = spec.adapter
@@ -151,9 +150,7 @@ class ModelHost(Backend):
         if adapter is not None and adapter.lower() == "none":
             adapter = None
         self.on_status("loading the model")
-        model, tokenizer, *_ = load(path, adapter_path=adapter)
-        if adapter is not None:
-            _fuse_adapter(model)
+        model, tokenizer = load(path, adapter)
         self._model, self._tokenizer = model, tokenizer
         self.description = name + (f" + adapter {Path(adapter).name}" if adapter else "")
         # A fused model (punie-lsp train --fuse) carries its replies.json in its own folder.
@@ -349,23 +346,6 @@ def _read_prefix(saved: Path, length: int) -> list[Any] | None:
         log.debug("ignoring %s", saved, exc_info=True)
         return None
     return cache if cache and all(c.offset == length for c in cache) else None
-
-
-def _fuse_adapter(model: Any) -> None:
-    """Fold the LoRA adapter into the weights it adapts, as `mlx_lm.fuse` does: the same
-    model, with ~10 % less work per pass (no separate low-rank products). Quantized weights
-    (nn.QuantizedLinear is no nn.Linear) stay apart: re-quantizing a fused weight would
-    change the model."""
-    import mlx.nn as nn
-    from mlx.utils import tree_unflatten
-
-    fused = [
-        (name, module.fuse())
-        for name, module in model.named_modules()
-        if hasattr(module, "fuse") and isinstance(getattr(module, "linear", None), nn.Linear)
-    ]
-    if fused:
-        model.update_modules(tree_unflatten(fused))
 
 
 def make_host(spec: ModelSpec, on_status: Callable[[str], None] | None = None) -> Backend:
