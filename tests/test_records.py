@@ -55,7 +55,7 @@ def test_the_pydantic_ways_out_are_gone() -> None:
     (so the attempt is real) and is not there on the record."""
     ways = ("parse_raw", "parse_file", "model_fields", "model_rebuild", "model_validate", "copy")
     for name in ways:
-        assert hasattr(RESULT, name)
+        assert hasattr(type(RESULT), name)  # on the class: pydantic warns on some from instances
         assert not hasattr(to_record(RESULT), name)
 
 
