@@ -12,7 +12,6 @@ import importlib.util
 import os
 import sys
 import threading
-from types import ModuleType
 
 _lock = threading.RLock()  # the __init__ may read its own attributes
 
@@ -50,7 +49,7 @@ def install() -> None:
         sys.modules["mlx_lm"] = module
 
 
-def is_bare(module: ModuleType | None = None) -> bool:
+def is_bare() -> bool:
     """Whether mlx-lm's __init__ has not run (yet)."""
-    module = module or sys.modules.get("mlx_lm")
+    module = sys.modules.get("mlx_lm")
     return module is not None and "load" not in module.__dict__

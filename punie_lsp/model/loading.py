@@ -32,6 +32,7 @@ class Folder:
     """What a plain load reads, checked before anything is loaded."""
 
     path: Path
+    weights: tuple[Path, ...]  # the model*.safetensors files
     config: dict[str, Any]
     tokenizer_config: dict[str, Any]
     chat_template: str
@@ -57,7 +58,8 @@ def plain_folder(path: Path, adapter: Path | None) -> Folder:
         raise NotPlain(f"model type {config.get('model_type')!r}")
     if {"quantization", "quantization_config", "model_file"} & config.keys():
         raise NotPlain("quantized or custom weights")
-    if not list(path.glob("model*.safetensors")) or not (path / "tokenizer.json").is_file():
+    weights = tuple(sorted(path.glob("model*.safetensors")))
+    if not weights or not (path / "tokenizer.json").is_file():
         raise NotPlain("no safetensors weights or no tokenizer.json")
     tokenizer_config = _json(path / "tokenizer_config.json")
     template = tokenizer_config.get("chat_template")
@@ -72,7 +74,7 @@ def plain_folder(path: Path, adapter: Path | None) -> Folder:
             raise NotPlain(f"a {adapter_config.get('fine_tune_type')} adapter")
         if not (adapter / "adapters.safetensors").is_file():
             raise NotPlain("no adapters.safetensors")
-    return Folder(path, config, tokenizer_config, template, adapter, adapter_config)
+    return Folder(path, weights, config, tokenizer_config, template, adapter, adapter_config)
 
 
 def load_plain(folder: Folder) -> Any:
@@ -82,7 +84,7 @@ def load_plain(folder: Folder) -> Any:
     arch = importlib.import_module(f"mlx_lm.models.{folder.config['model_type']}")
     model = arch.Model(arch.ModelArgs.from_dict(folder.config))
     weights: dict[str, Any] = {}
-    for file in sorted(folder.path.glob("model*.safetensors")):
+    for file in folder.weights:
         weights.update(_tensors(file))
     if hasattr(model, "sanitize"):
         weights = model.sanitize(weights)
@@ -112,9 +114,8 @@ def _apply_lora(model: Any, adapter: Path, config: dict[str, Any]) -> None:
         if not isinstance(linear, nn.Linear) or a is None or b is None:
             raise ValueError(f"the adapter at {adapter} has {target}, not a LoRA linear layer")
         weight = linear.weight
-        if (a.shape[0], b.shape[1]) != (weight.shape[1], weight.shape[0]) or a.shape[1] != b.shape[
-            0
-        ]:
+        rows, columns = weight.shape
+        if a.shape != (columns, a.shape[1]) or b.shape != (a.shape[1], rows):
             raise ValueError(f"the adapter at {adapter} does not fit this model at {target}")
         fused.append((f"{target}.weight", weight + ((scale * b.T) @ a.T).astype(weight.dtype)))
     if len(fused) * 2 != len(weights):
@@ -127,11 +128,11 @@ def _load_with_mlx_lm(path: str, adapter: str | None) -> tuple[Any, Any]:
 
     model, tokenizer, *_ = mlx_lm_load(path, adapter_path=adapter)
     if adapter is not None:
-        fuse_adapter(model)
+        _fuse_adapter(model)
     return model, tokenizer
 
 
-def fuse_adapter(model: Any) -> None:
+def _fuse_adapter(model: Any) -> None:
     """Fold the LoRA adapter into the weights it adapts, as `mlx_lm.fuse` does: the same
     model, with less work per pass (no separate low-rank products). Quantized weights
     (nn.QuantizedLinear is no nn.Linear) stay apart: re-quantizing a fused weight would
