@@ -147,10 +147,10 @@ async def test_a_child_is_sent_the_ranges_and_agrees() -> None:
         assert [type(c) for c in sent[-1].content_changes] == [
             t.TextDocumentContentChangePartial
         ] * 4
-        ranged = await ruff.diagnostics(uri, typed.splitlines())
+        ranged = await ruff.diagnostics(uri, typed.splitlines)
         ruff.close(uri)
         ruff.sync(uri, 4, typed, log)  # reopened: the whole text
-        whole = await ruff.diagnostics(uri, typed.splitlines())
+        whole = await ruff.diagnostics(uri, typed.splitlines)
         assert {(d["code"], str(d["range"])) for d in ranged} == {
             (d["code"], str(d["range"])) for d in whole
         }

@@ -2,7 +2,7 @@
 pygls would have sent, with Content-Length counting the UTF-8 body's bytes."""
 
 import json
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import pytest
 from lsprotocol import types
@@ -99,3 +99,55 @@ def test_a_body_that_is_not_json_fails_as_the_json_module_says() -> None:
     server = LanguageServer("t", "0", protocol_cls=PunieProtocol, converter_factory=raw_converter)
     with pytest.raises(json.JSONDecodeError):
         decode(b'{"jsonrpc": "2.0", "id": 1,', server.protocol)
+
+
+class Collected:
+    """A protocol that keeps the messages the reading loop hands it."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def structure_message(self, data: Any) -> Any:
+        return data
+
+    def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+
+
+async def test_the_editor_s_messages_are_read_whole_as_pygls_reads_them() -> None:
+    """transport.WholeMessages under read_async against pygls' own reader and loop, on input
+    with a Content-Type header, a malformed header, a message split across writes' worth of
+    bytes, and input that ends inside a body."""
+    import io
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pygls.io_ import StdinAsyncReader, run_async
+
+    from punie_lsp.server.transport import ResyncingInput, WholeMessages
+    from punie_lsp.server.wire import read_async
+
+    def framed(message: Any, extra: bytes = b"") -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n" % len(body) + extra + b"\r\n" + body
+
+    first = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"a": "naïve 🐍"}}
+    second = {"jsonrpc": "2.0", "method": "initialized", "params": {}}
+    third = {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}
+    data = (
+        framed(first, b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n")
+        + b"Content-Length: oops\r\n\r\n{}"  # a header no reader can frame
+        + framed(second)
+        + framed(third)
+        + b'Content-Length: 50\r\n\r\n{"jsonrpc"'  # the input ends inside this body
+    )
+    pool = ThreadPoolExecutor(1)
+    ours, theirs = Collected(), Collected()
+    await read_async(
+        threading.Event(), WholeMessages(ResyncingInput(io.BytesIO(data)), pool), cast(Any, ours),
+        lambda *_: None,
+    )  # fmt: skip
+    reader = StdinAsyncReader(cast(BinaryIO, ResyncingInput(io.BytesIO(data))), pool)
+    await run_async(threading.Event(), reader, cast(Any, theirs), error_handler=lambda *_: None)
+    assert ours.messages == theirs.messages
+    assert [m.get("id") for m in ours.messages] == [1, None, 2]

@@ -8,12 +8,14 @@ where diagnostics go in `Publishing`, and code actions in their providers.
 import asyncio
 import logging
 import sys
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -26,6 +28,7 @@ from punie_lsp.server import (
     commands,
     findings,
     forwarding,
+    heap,
     model_fixes,
     positions,
     ruff_actions,
@@ -46,7 +49,8 @@ from punie_lsp.server.publishing import Publishing
 from punie_lsp.server.raw_json import RawDiagnostic, RawJson, lsp_raw, raw_converter
 from punie_lsp.server.session import Session
 from punie_lsp.server.settings import SECTION, resolve
-from punie_lsp.server.transport import ResyncingInput
+from punie_lsp.server.transport import ResyncingInput, WholeMessages
+from punie_lsp.server.wire import read_async
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,27 @@ class PunieServer(LanguageServer):
         self._settings_lock = asyncio.Lock()
         self._reported: set[str] = set()
 
+    def _start_io_async(
+        self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+    ) -> None:
+        """pygls' own, but each of the editor's messages is read in one hop to a thread
+        (transport.WholeMessages, where pygls makes a hop per line) and decoded by orjson
+        (wire.read_async)."""
+        log.info("Starting async IO server")
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = WholeMessages(stdin or sys.stdin.buffer, self.thread_pool)
+        try:
+            asyncio.run(
+                read_async(self._stop_event, reader, self.protocol, self.report_server_error)
+            )
+        except BrokenPipeError:
+            log.error("Connection to the client is lost! Shutting down the server.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
     def _publish(self, uri: str, version: int | None, found: list[RawDiagnostic]) -> None:
         self.publishing.publish(uri, version, found)
         self.model.may_load()  # the editor has what it waited for
@@ -88,8 +113,10 @@ class PunieServer(LanguageServer):
     def check_unsafe_fixes(self, uri: str) -> None:
         """Have the buffer's unsafe fixes verified in the background (unsafe_fixes.py)."""
         settings = self.session.settings
+        if not (settings.verify_unsafe_fixes and settings.sources.ruff):
+            return
         snap = self.snapshot(uri)
-        if snap is None or not (settings.verify_unsafe_fixes and settings.sources.ruff):
+        if snap is None:
             return
         root = self.session.root
         if snap.path.resolve().is_relative_to(root):
@@ -490,4 +517,5 @@ def serve(log_file: Path | None = None, log_level: str = "INFO") -> None:
     stdin = ResyncingInput(sys.stdin.buffer)
     assert isinstance(server.protocol, PunieProtocol)
     server.protocol.input = stdin
+    heap.tune()
     server.start_io(stdin=cast(BinaryIO, stdin))

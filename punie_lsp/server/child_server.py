@@ -10,12 +10,14 @@ at hand, server/edits.py) and pull that tool's diagnostics for it, kept as the J
 
 import asyncio
 import functools
+import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import attrs  # lsprotocol's types are attrs classes
 from lsprotocol import types
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 from pygls.workspace import PositionCodec
 
 from punie_lsp.server.edits import EditLog
@@ -27,11 +29,37 @@ log = logging.getLogger(__name__)
 
 
 class _TolerantProtocol(OrjsonWriter, LanguageServerProtocol):
+    _ids = itertools.count(1)
+
     """Keeps the child's initialize result untyped and its diagnostics as plain JSON.
 
     lsprotocol cannot structure every capability ty advertises (its notebook filters), and we
     only need the negotiated position encoding from it; diagnostics are passed on as JSON.
     """
+
+    def send_request_async(
+        self, method: str, params: Any | None = None, msg_id: Any = None
+    ) -> "asyncio.Future[Any]":
+        """pygls' own, with the answer's future made on the loop: pygls makes a thread-safe
+        future and wraps it, and each answer then costs a wake-up through the loop's pipe
+        and two more turns of the loop (docs/performance.md). pygls resolves it on the
+        answer, and fails it when the process exits, as it would its own."""
+        msg_id = next(self._ids) if msg_id is None else msg_id
+        request_type = self.get_message_type(method) or JsonRPCRequestMessage
+        future = asyncio.get_running_loop().create_future()
+        self._request_futures[msg_id] = future  # ty: ignore[invalid-assignment]
+        self._result_types[msg_id] = self.get_result_type(method)
+        self._send_data(request_type(id=msg_id, method=method, params=params, jsonrpc="2.0"))
+        return future
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        # A request given up on (timed out, or its keystroke superseded) is answered late.
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            del self._request_futures[msg_id]
+            self._result_types.pop(msg_id, None)
+            return
+        super()._handle_response(msg_id, result, error)
 
     @functools.lru_cache  # noqa: B019 - as in the base class; one instance per ty process
     def get_result_type(self, method: str) -> Any:
@@ -40,6 +68,11 @@ class _TolerantProtocol(OrjsonWriter, LanguageServerProtocol):
         if method == types.TEXT_DOCUMENT_DIAGNOSTIC:
             return RawResponse
         return super().get_result_type(method)
+
+
+def _time_out(answer: "asyncio.Future[Any]") -> None:
+    if not answer.done():
+        answer.set_exception(TimeoutError())
 
 
 class ChildServerError(Exception):
@@ -93,28 +126,28 @@ class ChildServer:
         self._client.initialized(types.InitializedParams())
         log.info("%s server started (%s, %s)", self.name, self.executable, encoding)
 
-    async def _answer_or_exit(self, request: Any) -> Any:
+    async def _answer_or_exit(self, answer: "asyncio.Future[Any]") -> Any:
         """The request's answer, or an error as soon as the process exits or time runs out."""
         server = self._client._server
-        answer = asyncio.ensure_future(request)
-        exited = asyncio.ensure_future(server.wait() if server else asyncio.sleep(0))
-        done, _ = await asyncio.wait(
-            {answer, exited}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if answer in done:
-            exited.cancel()
-            try:
-                return answer.result()
-            except RuntimeError:  # pygls fails pending requests this way when the process dies
-                if server is None or server.returncode is None:
-                    raise
-        answer.cancel()
-        exited.cancel()
-        if server is not None and server.returncode is not None:
-            await asyncio.sleep(0.1)  # let the last stderr line arrive
-            detail = f": {self._last_stderr}" if self._last_stderr else ""
-            raise ChildServerError(f"it exited with code {server.returncode}{detail}")
-        raise TimeoutError
+        if server is None or server.returncode is not None:
+            raise ChildServerError(await self._exit_message())
+        timer = asyncio.get_running_loop().call_later(self.timeout, _time_out, answer)
+        try:
+            return await answer
+        except RuntimeError:  # pygls fails the pending requests so when the process exits
+            if server.returncode is None:
+                raise
+            raise ChildServerError(await self._exit_message()) from None
+        finally:
+            timer.cancel()
+
+    async def _exit_message(self) -> str:
+        server = self._client._server
+        if server is None:
+            return "it is not running"
+        await asyncio.sleep(0.1)  # let the last stderr line arrive
+        detail = f": {self._last_stderr}" if self._last_stderr else ""
+        return f"it exited with code {server.returncode}{detail}"
 
     async def stop(self) -> None:
         server = self._client._server
@@ -196,9 +229,9 @@ class ChildServer:
         except (RuntimeError, ChildServerError) as exc:
             raise ChildServerError(f"{self.name} server failed: {exc}") from exc
 
-    async def diagnostics(self, uri: str, lines: list[str]) -> list[RawDiagnostic]:
+    async def diagnostics(self, uri: str, lines: Callable[[], list[str]]) -> list[RawDiagnostic]:
         """The server's diagnostics for the synced buffer, in our client's position encoding,
-        as the JSON it sent."""
+        as the JSON it sent (lines: the buffer's, asked for only to convert an encoding)."""
         params = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri=uri))
         try:
             report = await self._answer_or_exit(
@@ -213,16 +246,18 @@ class ChildServer:
         items = report.get("items") if isinstance(report, dict) else None
         items = [d for d in items or [] if isinstance(d, dict) and "range" in d]
         log.debug("%s: %d diagnostics for %s", self.name, len(items), uri)
-        return [self._convert(d, lines) for d in items]
-
-    def _convert(self, diagnostic: RawDiagnostic, lines: list[str]) -> RawDiagnostic:
+        for diagnostic in items:
+            diagnostic["source"] = self.name
         if not self.same_encoding:
-            theirs = LSP.structure(diagnostic["range"], types.Range)
-            server_range = self._codec.range_from_client_units(lines, theirs)
-            ours = self._ours.range_to_client_units(lines, server_range)
-            diagnostic["range"] = LSP.unstructure(ours)
-        diagnostic["source"] = self.name
-        return diagnostic
+            buffer = lines()
+            for diagnostic in items:
+                diagnostic["range"] = self._in_our_encoding(diagnostic["range"], buffer)
+        return items
+
+    def _in_our_encoding(self, theirs: Any, lines: list[str]) -> Any:
+        typed = LSP.structure(theirs, types.Range)
+        server_range = self._codec.range_from_client_units(lines, typed)
+        return LSP.unstructure(self._ours.range_to_client_units(lines, server_range))
 
     def _init_params(self) -> types.InitializeParams:
         folders = [types.WorkspaceFolder(uri=self.root_uri, name="root")] if self.root_uri else None

@@ -14,6 +14,7 @@ findings, typed, join them as JSON when published.
 """
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ class Snapshot:
     uri: str
     version: int
     text: str
-    lines: list[str]
     path: Path
 
     @classmethod
@@ -49,7 +49,13 @@ class Snapshot:
         fs_path = to_fs_path(doc.uri)
         # Unsaved "untitled:" buffers are linted as a file in the workspace root.
         path = Path(fs_path) if fs_path else Path(root or ".") / "untitled.py"
-        return cls(doc.uri, doc.version or 0, doc.source, list(doc.lines), path)
+        return cls(doc.uri, doc.version or 0, doc.source, path)
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, as pygls splits them; split on first use, as a keystroke's
+        diagnostics need them only where a child speaks another position encoding."""
+        return self.text.splitlines(keepends=True)
 
 
 def ruff_data(d: RawDiagnostic, version: int, positions_ok: bool) -> RawDiagnostic:
@@ -99,6 +105,8 @@ class DiagnosticsEngine:
             jobs.append(self._ruff(snap, ruff))
         if sources.ty and (ty := self.children.get(Child.TY)) is not None:
             jobs.append(self._ty(snap, ty))
+        if len(jobs) == 1:  # gather would make it a task, a turn of the loop later
+            return await jobs[0]
         found: list[RawDiagnostic] = []
         for part in await asyncio.gather(*jobs):
             found.extend(part)
@@ -154,7 +162,8 @@ class DiagnosticsEngine:
         self.publish(uri, version, found + lsp_raw(self.findings(uri, live=True)))
 
     async def _publish_later(self, snap: Snapshot) -> None:
-        await asyncio.sleep(self.session.settings.debounce_ms / 1000)
+        if debounce := self.session.settings.debounce_ms:  # none: not even a turn of the loop
+            await asyncio.sleep(debounce / 1000)
         found = await self.compute(snap)
         # A newer change would have cancelled this task; this check guards the gap between
         # the computation finishing and this line running.
@@ -174,7 +183,7 @@ class DiagnosticsEngine:
     async def _pull(self, snap: Snapshot, child: ChildServer) -> list[RawDiagnostic]:
         try:
             child.sync(snap.uri, snap.version, snap.text, self.edits)
-            return await child.diagnostics(snap.uri, snap.lines)
+            return await child.diagnostics(snap.uri, lambda: snap.lines)
         except ChildServerError as exc:
             # A server that hangs or dies is switched off until the settings change, so one
             # bad executable costs one message, not one per keystroke.

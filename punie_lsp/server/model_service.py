@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from punie_lsp.agent import sandbox, wall
 from punie_lsp.model.generation import Backend
 from punie_lsp.model.host import ModelSpec, make_host
+from punie_lsp.server import heap
 from punie_lsp.server.progress import Progress
 from punie_lsp.server.session import Session
 from punie_lsp.server.settings import SECTION
@@ -127,6 +128,7 @@ class ModelService:
         else:
             ready = f"ready: {host.description} ({host.load_seconds:.1f} s)"
             progress.end(ready)
+            heap.settle()  # the model's objects live as long as it does
             if current:
                 self.send_status("ready", ready)
             log.info("model loaded in %.1f s: %s", host.load_seconds, host.description)

@@ -9,10 +9,15 @@ and counts what it dropped; the protocol answers with a JSON-RPC parse error
 gigabytes that never come.
 """
 
+import asyncio
 import logging
 import re
 import threading
+from collections import deque
+from concurrent.futures import Executor
 from typing import BinaryIO
+
+from punie_lsp.server.wire import CONTENT_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +61,42 @@ class ResyncingInput:
         log.error("dropped %d bytes of malformed input: %r", len(data), data[:80])
         with self._lock:
             self._dropped += len(data)
+
+
+class WholeMessages:
+    """The editor's messages for the reading loop (wire.read_async), each read whole (its
+    header lines and body) in one call to a thread: pygls reads every line and the body in a
+    call of its own, and each is a hop to a thread and back (docs/performance.md)."""
+
+    def __init__(self, stream: ResyncingInput | BinaryIO, pool: Executor) -> None:
+        self._stream = stream
+        self._pool = pool
+        self._read: deque[bytes] = deque()  # what the thread read and the loop has not taken
+
+    async def readline(self) -> bytes:
+        if not self._read:
+            loop = asyncio.get_running_loop()
+            self._read.extend(await loop.run_in_executor(self._pool, self._message))
+        return self._read.popleft()
+
+    async def readexactly(self, n: int) -> bytes:
+        # The reading loop asks for the body right after the blank line ending the headers
+        # with a Content-Length, which is where _message read it.
+        return self._read.popleft() if self._read else b""
+
+    def _message(self) -> list[bytes]:
+        """One message's header lines and body, as the reading loop will take them: a body
+        is read after the first Content-Length and the blank line after it; at the end of
+        input, the empty line that ends the loop."""
+        parts: list[bytes] = []
+        length = 0
+        while True:
+            line = self._stream.readline()
+            parts.append(line)
+            if not line:
+                return parts
+            if not length and (found := CONTENT_LENGTH.fullmatch(line)):
+                length = int(found.group(1))
+            if length and not line.strip():
+                parts.append(self._stream.read(length))
+                return parts

@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
@@ -70,9 +70,17 @@ def decode(body: bytes, protocol: JsonRPCProtocol) -> Any:
         return json.loads(body, object_hook=protocol.structure_message)
 
 
+class AsyncReader(Protocol):
+    """What the reading loop reads from: a child's stdout, or our editor's messages."""
+
+    async def readline(self) -> bytes: ...
+
+    async def readexactly(self, n: int) -> bytes: ...
+
+
 async def read_async(
     stop: threading.Event,
-    reader: asyncio.StreamReader,
+    reader: AsyncReader,
     protocol: JsonRPCProtocol,
     on_error: Callable[[Exception, type[JsonRpcException]], Any],
 ) -> None:
