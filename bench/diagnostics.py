@@ -9,14 +9,17 @@ For each file (the small test fixture and a generated 5,000-line module) and eac
   editor running the tool's own server would: the same didChange, then a pull
   (`textDocument/diagnostic`) for the file, timed from the change to the answer;
 - `--peer process`: `ruff check --stdin-filename F -` on the same text, or `ty check F` on the
-  same text saved to disk, as a fresh process, the way a user runs them by hand.
+  same text saved to disk, as a fresh process, the way a user runs them by hand;
+- `--floor` (with `--peer server`): also the tool's server through a process that only copies
+  bytes (bench/relay.py), in the same alternation: the floor of what any process between the
+  editor and the tool costs, as ours is one.
 
 Edits are what an editor sends with incremental sync: the last line replaced (`--sync
 full`: the whole text each time). Runs alternate ours and the peer so machine noise hits
 both; medians and their ratio are printed as a markdown table for docs/performance.md.
 (Edits while the model loads in the background: bench/startup.py.)
 
-    uv run python bench/diagnostics.py [--runs 30] [--peer server|process] [--sync full]
+    uv run python bench/diagnostics.py [--runs 30] [--peer server|process] [--floor] [--sync full]
 """
 
 import argparse
@@ -168,17 +171,19 @@ class Ours(Client):
 
 
 class ToolServer(Client):
-    """`ruff server` or `ty server` spoken to directly: the same change, then a pull."""
+    """`ruff server` or `ty server` spoken to directly (or through a byte relay): the same
+    change, then a pull."""
 
-    def __init__(self, path: Path, source: str, text: str) -> None:
+    def __init__(self, path: Path, source: str, text: str, relay: bool = False) -> None:
         super().__init__(path, text)
         self.source = source
+        self.relay = [sys.executable, str(Path(__file__).parent / "relay.py")] if relay else []
         self._id = 10
 
     async def start(self, state: Path) -> None:
         root = self.path.parent.parent
         proc = await asyncio.create_subprocess_exec(
-            str(BIN / self.source), "server",
+            *self.relay, str(BIN / self.source), "server",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL, cwd=root, limit=2**24,
         )  # fmt: skip
@@ -218,43 +223,44 @@ async def measure(
 ) -> dict[str, float]:
     ours = Ours(path, source, text)
     peer = ToolServer(path, source, text) if args.peer == "server" else None
-    await ours.start(state)
-    if peer is not None:
-        await peer.start(state)
-    times: list[float] = []
-    theirs: list[float] = []
+    relay = ToolServer(path, source, text, relay=True) if args.floor else None
+    servers = [c for c in (ours, peer, relay) if c is not None]
+    for server in servers:
+        await server.start(state)
+    times: dict[str, list[float]] = {"ours": [], "peer": [], "relay": []}
     found = 0
     ranged = args.sync == "ranged"
     try:
         for i in range(args.runs + 3):  # the first 3 warm caches and are dropped
             edited, change = edit(text, i, ranged)
-            took, found = await ours.change(change)
-            if peer is not None:
-                bare, peer_found = await peer.change(change)
-                if peer_found != found:
-                    raise SystemExit(f"{source}: we found {found}, the peer {peer_found}")
-            else:
-                bare = process(source, path, edited)
+            took = {"ours": await ours.change(change)}
+            for name, client in (("peer", peer), ("relay", relay)):
+                if client is not None:
+                    took[name] = await client.change(change)
+            if peer is None:
+                took["peer"] = (process(source, path, edited), took["ours"][1])
+            found = took["ours"][1]
+            if any(other != found for _, other in took.values()):
+                raise SystemExit(f"{source}: the diagnostics differ: {took}")
             if i >= 3:
-                times.append(took)
-                theirs.append(bare)
+                for name, (seconds, _) in took.items():
+                    times[name].append(seconds)
     finally:
-        await ours.stop()
-        if peer is not None:
-            await peer.stop()
-    return {
-        "ours": statistics.median(times),
-        "peer": statistics.median(theirs),
-        "diagnostics": found,
-    }
+        for server in servers:
+            await server.stop()
+    row = {name: statistics.median(t) for name, t in times.items() if t}
+    return {**row, "diagnostics": found}
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--peer", choices=("server", "process"), default="server")
+    parser.add_argument("--floor", action="store_true", help="add the byte relay's figure")
     parser.add_argument("--sync", choices=("ranged", "full"), default="ranged")
     args = parser.parse_args()
+    if args.floor and args.peer != "server":
+        parser.error("--floor relays the tool's server: it goes with --peer server")
     names = {
         ("server", "ruff"): "`ruff server`",
         ("server", "ty"): "`ty server`",
@@ -273,8 +279,10 @@ async def main() -> None:
             f"{args.sync} edits"
         )
         print()
-        print("| file | source | diagnostics | ours (ms) | peer | peer (ms) | ours / peer |")
-        print("|---|---|---|---|---|---|---|")
+        head = "| file | source | diagnostics | ours (ms) | peer | peer (ms) | ours / peer |"
+        floor = " relay (ms) | relay / peer |" if args.floor else ""
+        print(head + floor)
+        print("|---|---|---|---|---|---|---|" + ("---|---|" if args.floor else ""))
         for label, path in files:
             text = path.read_text(encoding="utf-8")
             for source in ("ruff", "ty"):
@@ -283,7 +291,12 @@ async def main() -> None:
                     f"| {label} ({text.count(chr(10))} lines) | {source} | "
                     f"{row['diagnostics']:.0f} | {row['ours'] * 1000:.1f} | "
                     f"{names[args.peer, source]} | {row['peer'] * 1000:.1f} | "
-                    f"{row['ours'] / row['peer']:.2f} |",
+                    f"{row['ours'] / row['peer']:.2f} |"
+                    + (
+                        f" {row['relay'] * 1000:.1f} | {row['relay'] / row['peer']:.2f} |"
+                        if args.floor
+                        else ""
+                    ),
                     flush=True,
                 )
 
