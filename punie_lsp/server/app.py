@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sys
 import threading
+from collections.abc import Coroutine
 from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -83,6 +84,13 @@ class PunieServer(LanguageServer):
         # both see no ruff and start one each.
         self._settings_lock = asyncio.Lock()
         self._reported: set[str] = set()
+        self._background: set[asyncio.Future[None]] = set()
+
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work as a task, held until it ends (the loop holds its tasks only weakly)."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _start_io_async(
         self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
@@ -237,19 +245,31 @@ async def did_change_configuration(
     await ls.load_settings(pushed)
 
 
+BufferEvent = types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-async def did_change(
-    ls: PunieServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams
-) -> None:
-    # Before any await, so that the log keeps the editor's order.
+def did_change(ls: PunieServer, params: BufferEvent) -> None:
+    # Not a coroutine: pygls would make it a task, a turn of the loop later, on every keystroke.
     if isinstance(params, types.DidOpenTextDocumentParams):
         ls.edits.opened(params.text_document.uri, params.text_document.version)
     else:
         ls.edits.changed(
             params.text_document.uri, params.text_document.version, params.content_changes
         )
+    if ls.settings_loaded.is_set():
+        _diagnose_changed(ls, params)
+    else:  # the editor's first file, opened before the settings came
+        ls.background(_diagnose_when_set_up(ls, params))
+
+
+async def _diagnose_when_set_up(ls: PunieServer, params: BufferEvent) -> None:
     await ls.settings_loaded.wait()
+    _diagnose_changed(ls, params)
+
+
+def _diagnose_changed(ls: PunieServer, params: BufferEvent) -> None:
     ls.model.edited()
     if isinstance(params, types.DidOpenTextDocumentParams):
         ls.publishing.hand_findings_to_pull(params.text_document.uri, opened=True)
