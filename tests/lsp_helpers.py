@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncGenerator, Callable
@@ -12,7 +13,6 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import default_converter
-from pygls.workspace import TextDocument
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
@@ -250,9 +250,36 @@ def apply_edit(text: str, uri: str, edit: types.WorkspaceEdit) -> str:
         assert change.text_document.uri == uri
         edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
     edits.extend((edit.changes or {}).get(uri, []))
-    doc = TextDocument(uri, text)
     for e in sorted(
         edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
     ):
-        doc.apply_change(types.TextDocumentContentChangePartial(range=e.range, text=e.new_text))
-    return doc.source
+        text = editor_edit(text, e.range, e.new_text)
+    return text
+
+
+def editor_offset(text: str, position: types.Position, encoding: str = "utf-16") -> int:
+    """Where an LSP position falls in text, as an editor reads it, written apart from the
+    server's code: lines end at \n, \r\n or \r only; a column counts the encoding's units
+    and stops at the line's end; a line past the last is the text's end."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    if position.line >= len(starts):
+        return len(text)
+    start = starts[position.line]
+    end = starts[position.line + 1] if position.line + 1 < len(starts) else len(text)
+    body = text[start:end].rstrip("\r\n")
+    codec, size = {"utf-8": ("utf-8", 1), "utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}[
+        encoding
+    ]
+    units = 0
+    for i, char in enumerate(body):
+        if units >= position.character:
+            return start + i
+        units += len(char.encode(codec)) // size
+    return start + len(body)
+
+
+def editor_edit(text: str, where: types.Range, new: str, encoding: str = "utf-16") -> str:
+    """text with the range replaced, as an editor applies an edit (editor_offset)."""
+    start = editor_offset(text, where.start, encoding)
+    end = max(start, editor_offset(text, where.end, encoding))
+    return text[:start] + new + text[end:]

@@ -27,6 +27,7 @@ from punie_lsp.agent.under_test import FailingTest, failing_test
 from punie_lsp.agent.verify import TESTS, Target, Verification, verify
 from punie_lsp.model.generation import GenerateRequest, Generation
 from punie_lsp.tools.edits import apply
+from punie_lsp.tools.lines import split_lines
 from punie_lsp.tools.models import EditProposal
 
 Generate = Callable[[GenerateRequest], Generation]
@@ -104,11 +105,11 @@ def asked(request: FixRequest, root: Path, read: Callable[[str], str | None]) ->
             return f"found none of the project's code that {request.code} calls"
         text, sites = test_question(request, failing), failing.sites()
     else:
-        lines = (read(request.path) or "").splitlines()
+        lines = split_lines(read(request.path) or "", keepends=False)
         if not 1 <= request.line <= len(lines):
             return f"{request.path} has no line {request.line}"
         text, sites = question(request, lines[request.line - 1]), [(request.path, request.line)]
-    lines = {path: (read(path) or "").splitlines() for path in {p for p, _ in sites}}
+    lines = {path: split_lines(read(path) or "", keepends=False) for path in {p for p, _ in sites}}
     return Asked(text, sites, edit_grammar(*[(p, n, _indent(lines[p][n - 1])) for p, n in sites]))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie_lsp.tools.lines import split_lines
 from punie_lsp.tools.paths import walk
 from punie_lsp.tools.pytest import is_source
 
@@ -62,7 +63,7 @@ def failing_test(root: Path, test_path: str, test_name: str, read: Read) -> Fail
     node = next((n for n in _definitions(tree) if n.name == function), None)
     if node is None:
         return None
-    test = _definition(test_path, node, text.splitlines())
+    test = _definition(test_path, node, split_lines(text, keepends=False))
     wanted = _names(node)
     found: list[Definition] = []
     for path in _project_files(root, test_path):
@@ -70,7 +71,7 @@ def failing_test(root: Path, test_path: str, test_name: str, read: Read) -> Fail
         parsed = _parse(source) if source is not None else None
         if source is None or parsed is None:
             continue
-        lines = source.splitlines()
+        lines = split_lines(source, keepends=False)
         found += [
             _definition(path, n, lines)
             for n in _definitions(parsed)

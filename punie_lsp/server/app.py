@@ -52,6 +52,7 @@ from punie_lsp.server.session import Session
 from punie_lsp.server.settings import SECTION, resolve
 from punie_lsp.server.transport import ResyncingInput, WholeMessages
 from punie_lsp.server.wire import read_async
+from punie_lsp.tools.lines import split_lines
 
 log = logging.getLogger(__name__)
 
@@ -515,7 +516,7 @@ def _edited(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return uri, None, text.splitlines(keepends=True)
+    return uri, None, split_lines(text)
 
 
 @server.command(Command.CLEAR_FINDINGS.value)

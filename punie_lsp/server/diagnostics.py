@@ -31,6 +31,7 @@ from punie_lsp.server.edits import EditLog
 from punie_lsp.server.findings import live_covers
 from punie_lsp.server.raw_json import RawDiagnostic, lsp_raw
 from punie_lsp.server.session import Session
+from punie_lsp.tools.lines import split_lines
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,9 @@ class Snapshot:
 
     @functools.cached_property
     def lines(self) -> list[str]:
-        """The text's lines, as pygls splits them; split on first use, as a keystroke's
-        diagnostics need them only where a child speaks another position encoding."""
-        return self.text.splitlines(keepends=True)
+        """The text's lines (tools/lines.py), split on first use: a keystroke's diagnostics
+        need them only where a child speaks another position encoding."""
+        return split_lines(self.text)
 
 
 def ruff_data(d: RawDiagnostic, version: int, positions_ok: bool) -> RawDiagnostic:

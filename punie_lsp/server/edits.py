@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
+
+from punie_lsp.tools.lines import split_lines
 
 Change = types.TextDocumentContentChangeEvent
 
@@ -60,3 +63,23 @@ class EditLog:
             elif v == known:
                 chained = True
         return None
+
+
+def apply_change(text: str, change: Change, codec: PositionCodec) -> str:
+    """text after one of the editor's changes: the whole text, or a range replaced, its lines
+    counted as LSP counts them (tools/lines.py). A position past the end of its line is at
+    the line's end, and one past the last line at the text's end, as LSP says."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return change.text
+    lines = split_lines(text)
+    start = _offset(lines, change.range.start, codec)
+    end = max(start, _offset(lines, change.range.end, codec))
+    return text[:start] + change.text + text[end:]
+
+
+def _offset(lines: list[str], position: types.Position, codec: PositionCodec) -> int:
+    if position.line >= len(lines):
+        return sum(map(len, lines))
+    body = len(lines[position.line].rstrip("\r\n"))
+    column = codec.position_from_client_units(lines, position).character
+    return sum(map(len, lines[: position.line])) + min(column, body)

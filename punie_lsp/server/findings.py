@@ -13,6 +13,7 @@ from punie_lsp.agent.results import ToolRun
 from punie_lsp.server.diagnostic_data import FindingData
 from punie_lsp.server.positions import to_range
 from punie_lsp.tools import registry
+from punie_lsp.tools.lines import split_lines
 from punie_lsp.tools.models import Finding
 
 SOURCE = "punie"
@@ -61,6 +62,6 @@ def live_covers(diagnostic: types.Diagnostic, live_sources: set[str]) -> bool:
 
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        return split_lines(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []

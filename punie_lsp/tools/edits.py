@@ -7,6 +7,7 @@ names a line the file lacks is a clear error, not a silent no-op.
 
 from pathlib import Path
 
+from punie_lsp.tools.lines import split_lines
 from punie_lsp.tools.models import EditProposal
 from punie_lsp.tools.outcome import reports_tool_errors
 from punie_lsp.tools.paths import WorkspaceError, missing
@@ -31,7 +32,7 @@ def propose_edit(
         raise ToolError(f"the line must be a number, not {line!r}")
     if not isinstance(new, str):
         raise ToolError(f"the new text must be a string, not {type(new).__name__}")
-    lines = target.read_bytes().decode("utf-8", "replace").splitlines()
+    lines = split_lines(target.read_bytes().decode("utf-8", "replace"), keepends=False)
     if not 1 <= line <= len(lines):
         raise ToolError(f"{path} has {len(lines)} lines; there is no line {line}")
     return EditProposal(
@@ -42,7 +43,7 @@ def propose_edit(
 def apply(text: str, proposal: EditProposal) -> str:
     """text with the proposal's line replaced (its line ending kept), or ValueError when the
     line is no longer what the proposal saw."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     if not proposal.success or not 1 <= proposal.line <= len(lines):
         raise ValueError(f"there is no line {proposal.line} to edit")
     current = lines[proposal.line - 1]

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from punie_lsp.tools.lines import split_lines
 from punie_lsp.tools.models import (
     Finding,
     RuffEdit,
@@ -82,7 +83,7 @@ def ruff_fix_text(
 
 def apply_fix(text: str, fix: RuffFix) -> str:
     """text with the fix's edits made (ruff's 1-based rows and code-point columns)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
