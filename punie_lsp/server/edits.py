@@ -72,14 +72,14 @@ def apply_change(text: str, change: Change, codec: PositionCodec) -> str:
     if not isinstance(change, types.TextDocumentContentChangePartial):
         return change.text
     lines = split_lines(text)
-    start = _offset(lines, change.range.start, codec)
-    end = max(start, _offset(lines, change.range.end, codec))
+    start = _offset(text, lines, change.range.start, codec)
+    end = max(start, _offset(text, lines, change.range.end, codec))
     return text[:start] + change.text + text[end:]
 
 
-def _offset(lines: list[str], position: types.Position, codec: PositionCodec) -> int:
+def _offset(text: str, lines: list[str], position: types.Position, codec: PositionCodec) -> int:
     if position.line >= len(lines):
-        return sum(map(len, lines))
+        return len(text)
     body = len(lines[position.line].rstrip("\r\n"))
     column = codec.position_from_client_units(lines, position).character
     return sum(map(len, lines[: position.line])) + min(column, body)
