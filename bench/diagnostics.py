@@ -11,8 +11,9 @@ For each file (the small test fixture and a generated 5,000-line module) and eac
 - `--peer process`: `ruff check --stdin-filename F -` on the same text, or `ty check F` on the
   same text saved to disk, as a fresh process, the way a user runs them by hand;
 - `--floor` (with `--peer server`): also the tool's server through a process that only copies
-  bytes (bench/relay.py), in the same alternation: the floor of what any process between the
-  editor and the tool costs, as ours is one.
+  bytes, in the same alternation: bench/relay.py (the floor of a Python process between the
+  editor and the tool, as ours is one) and bench/relay.c (of any process; compiled with `cc`
+  where there is one).
 
 Edits are what an editor sends with incremental sync: the last line replaced (`--sync
 full`: the whole text each time). Runs alternate ours and the peer so machine noise hits
@@ -174,10 +175,10 @@ class ToolServer(Client):
     """`ruff server` or `ty server` spoken to directly (or through a byte relay): the same
     change, then a pull."""
 
-    def __init__(self, path: Path, source: str, text: str, relay: bool = False) -> None:
+    def __init__(self, path: Path, source: str, text: str, relay: list[str] | None = None) -> None:
         super().__init__(path, text)
         self.source = source
-        self.relay = [sys.executable, str(Path(__file__).parent / "relay.py")] if relay else []
+        self.relay = relay or []  # the relay's command, the tool's server its argument
         self._id = 10
 
     async def start(self, state: Path) -> None:
@@ -223,18 +224,18 @@ async def measure(
 ) -> dict[str, float]:
     ours = Ours(path, source, text)
     peer = ToolServer(path, source, text) if args.peer == "server" else None
-    relay = ToolServer(path, source, text, relay=True) if args.floor else None
-    servers = [c for c in (ours, peer, relay) if c is not None]
+    relays = {name: ToolServer(path, source, text, command) for name, command in args.relays}
+    servers = [c for c in (ours, peer, *relays.values()) if c is not None]
     for server in servers:
         await server.start(state)
-    times: dict[str, list[float]] = {"ours": [], "peer": [], "relay": []}
+    times: dict[str, list[float]] = {"ours": [], "peer": [], **{name: [] for name in relays}}
     found = 0
     ranged = args.sync == "ranged"
     try:
         for i in range(args.runs + 3):  # the first 3 warm caches and are dropped
             edited, change = edit(text, i, ranged)
             took = {"ours": await ours.change(change)}
-            for name, client in (("peer", peer), ("relay", relay)):
+            for name, client in (("peer", peer), *relays.items()):
                 if client is not None:
                     took[name] = await client.change(change)
             if peer is None:
@@ -252,11 +253,24 @@ async def measure(
     return {**row, "diagnostics": found}
 
 
+def relays(tmp: Path) -> list[tuple[str, list[str]]]:
+    """The byte relays' names and commands: Python's, and C's where `cc` can build it."""
+    here = Path(__file__).parent
+    found = [("Python relay", [sys.executable, str(here / "relay.py")])]
+    if (cc := shutil.which("cc")) is not None:
+        built = tmp / "relay"
+        subprocess.run([cc, "-O2", "-o", str(built), str(here / "relay.c")], check=True)
+        found.append(("C relay", [str(built)]))
+    else:
+        print("no cc: the C relay is left out")
+    return found
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--peer", choices=("server", "process"), default="server")
-    parser.add_argument("--floor", action="store_true", help="add the byte relay's figure")
+    parser.add_argument("--floor", action="store_true", help="add the byte relays' figures")
     parser.add_argument("--sync", choices=("ranged", "full"), default="ranged")
     args = parser.parse_args()
     if args.floor and args.peer != "server":
@@ -268,6 +282,7 @@ async def main() -> None:
         ("process", "ty"): "`ty check`",
     }
     with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
+        args.relays = relays(Path(tmp)) if args.floor else []
         project = Path(tmp) / "project"
         shutil.copytree(FIXTURE, project)
         small = project / "pkg" / "problems.py"
@@ -280,9 +295,9 @@ async def main() -> None:
         )
         print()
         head = "| file | source | diagnostics | ours (ms) | peer | peer (ms) | ours / peer |"
-        floor = " relay (ms) | relay / peer |" if args.floor else ""
+        floor = "".join(f" {name} (ms) | {name} / peer |" for name, _ in args.relays)
         print(head + floor)
-        print("|---|---|---|---|---|---|---|" + ("---|---|" if args.floor else ""))
+        print("|---|---|---|---|---|---|---|" + "---|---|" * len(args.relays))
         for label, path in files:
             text = path.read_text(encoding="utf-8")
             for source in ("ruff", "ty"):
@@ -292,10 +307,9 @@ async def main() -> None:
                     f"{row['diagnostics']:.0f} | {row['ours'] * 1000:.1f} | "
                     f"{names[args.peer, source]} | {row['peer'] * 1000:.1f} | "
                     f"{row['ours'] / row['peer']:.2f} |"
-                    + (
-                        f" {row['relay'] * 1000:.1f} | {row['relay'] / row['peer']:.2f} |"
-                        if args.floor
-                        else ""
+                    + "".join(
+                        f" {row[name] * 1000:.1f} | {row[name] / row['peer']:.2f} |"
+                        for name, _ in args.relays
                     ),
                     flush=True,
                 )
