@@ -29,13 +29,13 @@ log = logging.getLogger(__name__)
 
 
 class _TolerantProtocol(OrjsonWriter, LanguageServerProtocol):
-    _ids = itertools.count(1)
-
     """Keeps the child's initialize result untyped and its diagnostics as plain JSON.
 
     lsprotocol cannot structure every capability ty advertises (its notebook filters), and we
     only need the negotiated position encoding from it; diagnostics are passed on as JSON.
     """
+
+    _ids = itertools.count(1)  # our requests' ids (pygls makes a uuid for each)
 
     def send_request_async(
         self, method: str, params: Any | None = None, msg_id: Any = None

@@ -6,7 +6,6 @@
   `workspace/executeCommand` would be lost; it is passed on inside an object argument.
 - Input it could not read at all (a malformed header, dropped by server/transport.py) is
   answered with JSON-RPC's parse error, id null, before the next message is handled.
-
 - pygls applies a ranged change to its copy of a buffer with lines split by
   `str.splitlines`, which breaks at form feeds too: in a file with one, an edit after it
   landed a line off in our copy (so a fix-all computed on it rewrote the wrong text), and
