@@ -17,12 +17,14 @@ YOUNG = 50_000
 
 
 def tune() -> None:
-    """At start, once the server's imports are done."""
+    """At start, once the server's imports are done: they live as long as the server."""
     gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
-    settle()
+    gc.freeze()
 
 
 def settle() -> None:
-    """What exists now lives as long as the server (its imports, a loaded model): frozen,
-    the collector's passes skip it."""
+    """After a model loads: it lives as long as the server, or until the settings name
+    another, whose load collects what this one left in cycles before freezing again."""
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
