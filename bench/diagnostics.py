@@ -219,12 +219,15 @@ def process(source: str, path: Path, text: str) -> float:
     return time.perf_counter() - start
 
 
+Relay = tuple[str, list[str]]  # a byte relay's name and command
+
+
 async def measure(
-    source: str, path: Path, text: str, args: argparse.Namespace, state: Path
+    source: str, path: Path, text: str, args: argparse.Namespace, state: Path, floor: list[Relay]
 ) -> dict[str, float]:
     ours = Ours(path, source, text)
     peer = ToolServer(path, source, text) if args.peer == "server" else None
-    relays = {name: ToolServer(path, source, text, command) for name, command in args.relays}
+    relays = {name: ToolServer(path, source, text, command) for name, command in floor}
     servers = [c for c in (ours, peer, *relays.values()) if c is not None]
     for server in servers:
         await server.start(state)
@@ -253,7 +256,7 @@ async def measure(
     return {**row, "diagnostics": found}
 
 
-def relays(tmp: Path) -> list[tuple[str, list[str]]]:
+def relays(tmp: Path) -> list[Relay]:
     """The byte relays' names and commands: Python's, and C's where `cc` can build it."""
     here = Path(__file__).parent
     found = [("Python relay", [sys.executable, str(here / "relay.py")])]
@@ -282,7 +285,7 @@ async def main() -> None:
         ("process", "ty"): "`ty check`",
     }
     with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
-        args.relays = relays(Path(tmp)) if args.floor else []
+        floor = relays(Path(tmp)) if args.floor else []
         project = Path(tmp) / "project"
         shutil.copytree(FIXTURE, project)
         small = project / "pkg" / "problems.py"
@@ -295,13 +298,12 @@ async def main() -> None:
         )
         print()
         head = "| file | source | diagnostics | ours (ms) | peer | peer (ms) | ours / peer |"
-        floor = "".join(f" {name} (ms) | {name} / peer |" for name, _ in args.relays)
-        print(head + floor)
-        print("|---|---|---|---|---|---|---|" + "---|---|" * len(args.relays))
+        print(head + "".join(f" {name} (ms) | {name} / peer |" for name, _ in floor))
+        print("|---|---|---|---|---|---|---|" + "---|---|" * len(floor))
         for label, path in files:
             text = path.read_text(encoding="utf-8")
             for source in ("ruff", "ty"):
-                row = await measure(source, path, text, args, Path(tmp) / "state")
+                row = await measure(source, path, text, args, Path(tmp) / "state", floor)
                 print(
                     f"| {label} ({text.count(chr(10))} lines) | {source} | "
                     f"{row['diagnostics']:.0f} | {row['ours'] * 1000:.1f} | "
@@ -309,7 +311,7 @@ async def main() -> None:
                     f"{row['ours'] / row['peer']:.2f} |"
                     + "".join(
                         f" {row[name] * 1000:.1f} | {row[name] / row['peer']:.2f} |"
-                        for name, _ in args.relays
+                        for name, _ in floor
                     ),
                     flush=True,
                 )

@@ -84,7 +84,7 @@ def test_the_whole_text_replaces_it() -> None:
     assert apply_change("old\n", change, PositionCodec()) == "new\x0c\n"
 
 
-def test_ruffs_fix_lands_on_its_row_after_a_form_feed(tmp_path: Path) -> None:
+def test_ruffs_fix_lands_on_its_row_after_a_form_feed() -> None:
     """An unsafe fix applied by us (tools/ruff.apply_fix, what the unsafe fixes' check
     verifies) against ruff's own --unsafe-fixes on the same text."""
     text = "import os\n\x0c\n\ndef f() -> int:\n    unused = os.sep\n    return 1\n"
